@@ -1,0 +1,141 @@
+"""The ``alliances`` command: list, demo-data, clean, run.
+
+Examples
+--------
+``alliances list``
+``alliances demo-data``
+``alliances run --alliance "RM Partners"``
+``alliances run --jobs 2``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from . import alliances, params
+from .config import KERNEL_NAME, paths
+from .errors import InsightsError
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number above 0."""
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the registry: code, name, slug and the other names each alliance goes by."""
+    print(f"{'code':<10}  {'name':<46}  {'slug':<46}  also known as")
+    for a in alliances.ALLIANCES:
+        other = sorted({*a.names_2021, *a.aliases, *a.codes_2021} - {a.name, a.code})
+        print(f"{a.code:<10}  {a.name:<46}  {a.slug:<46}  {'; '.join(other)}")
+    return 0
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    """Generate the SYNTHETIC default data into data/raw/synthetic."""
+    from . import synthetic
+
+    start = time.perf_counter()
+    data = synthetic.generate(seed=args.seed, scale=args.scale, years=args.years,
+                              alliances=args.alliance or None)
+    written = synthetic.write(data, paths().raw_synthetic)
+    print(f"SYNTHETIC data: {len(data.tumours):,} tumours, {len(data.areas):,} small areas "
+          f"in {time.perf_counter() - start:.1f} s")
+    for path in written:
+        print(f"  wrote {path}")
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Run the cleaning step alone (what notebooks/01_clean.ipynb does)."""
+    from .clean import clean
+    from .pipeline import ensure_data, resolve_source
+
+    p = paths()
+    source = resolve_source(p, args.source)
+    ensure_data(p, source)
+    result = clean(p, source)
+    print(result.summary())
+    for reason, n in result.reasons.items():
+        print(f"  quarantined {n:,}: {reason}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the pipeline: clean, the per-alliance notebooks and the England overview."""
+    from .pipeline import run
+
+    selected = [params.alliance(a) for a in args.alliance] if args.alliance else None
+    result = run(paths(), source=args.source, selected=selected, jobs=args.jobs,
+                 kernel=args.kernel, timeout=args.timeout, progress=not args.quiet)
+    print(result.summary())
+    print(f"Reports: {paths().reports / 'index.html'}")
+    return 1 if result.failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``alliances`` command."""
+    parser = argparse.ArgumentParser(
+        prog="alliances",
+        description="Cancer Alliance Insights: inequality and innovation reports per alliance.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_list = sub.add_parser("list", help="list the 20 Cancer Alliances and their other names")
+    p_list.set_defaults(func=cmd_list)
+
+    p_demo = sub.add_parser("demo-data", help="generate the SYNTHETIC default data")
+    p_demo.add_argument("--seed", type=int, default=20240401)
+    p_demo.add_argument("--scale", type=positive_float, default=1.0,
+                        help="multiply tumour counts (e.g. 0.05 for a small test set)")
+    p_demo.add_argument("--years", type=int, nargs="+", default=[2019, 2020, 2021, 2022])
+    p_demo.add_argument("--alliance", action="append",
+                        help="limit to this alliance (repeatable); default all")
+    p_demo.set_defaults(func=cmd_demo_data)
+
+    for name, func, text in (
+        ("clean", cmd_clean, "clean raw data into data/processed"),
+        ("run", cmd_run, "run the notebooks and write reports/"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--source", choices=params.SOURCES, default="auto",
+                       help="auto: data/raw/local if it has tumour files, else synthetic")
+        p.set_defaults(func=func)
+        if name == "run":
+            p.add_argument("--alliance", action="append",
+                           help="report on this alliance only (name, code or alias; repeatable)")
+            p.add_argument("--jobs", type=positive_int, default=2,
+                           help="notebooks run in parallel (default 2)")
+            p.add_argument("--kernel", default=KERNEL_NAME, help="Jupyter kernel name")
+            p.add_argument("--timeout", type=positive_int, default=900,
+                           help="per-cell execution timeout in seconds")
+            p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``alliances`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InsightsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

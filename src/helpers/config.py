@@ -1,0 +1,73 @@
+"""Project configuration in one place: paths, kernel, disclosure threshold.
+
+Paths come from the project root found from the package, never from the
+working directory. ``CAI_HOME`` overrides the root (the tests and the
+runner use it to point a whole run at another folder).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+KERNEL_NAME = "cancer-alliance-insights"
+"""Jupyter kernel registered by ``make reports`` for the project's venv."""
+
+SUPPRESSION_THRESHOLD = int(os.environ.get("CAI_SUPPRESSION_THRESHOLD", "7"))
+"""Published counts from 1 to this value are suppressed (NHS convention: 1-7)."""
+
+SYNTHETIC_LABEL = "SYNTHETIC"
+
+
+def project_root() -> Path:
+    """Return the project root: ``$CAI_HOME`` or the folder holding ``pyproject.toml``."""
+    env = os.environ.get("CAI_HOME")
+    if env:
+        return Path(env).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every folder the pipeline reads or writes, derived from one root."""
+
+    root: Path
+
+    @property
+    def notebooks(self) -> Path:
+        return Path(__file__).resolve().parents[2] / "notebooks"
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "data" / "raw"
+
+    @property
+    def raw_synthetic(self) -> Path:
+        return self.raw / "synthetic"
+
+    @property
+    def raw_local(self) -> Path:
+        return self.raw / "local"
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "data" / "processed"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.processed / "quarantine"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def executed(self) -> Path:
+        """Executed notebooks (kept for debugging; not published)."""
+        return self.root / "reports" / "_executed"
+
+
+def paths() -> Paths:
+    """Return the :class:`Paths` of the current project root."""
+    return Paths(project_root())

@@ -1,0 +1,225 @@
+"""The run: clean once, then one notebook per alliance and the England overview, in parallel.
+
+Steps, each named: ``ensure_data -> clean (01_clean) -> alliance and England
+notebooks (02, 03; parallel processes) -> index -> manifest``. Notebooks run
+through papermill with an explicit kernel and execution timeout and never
+with papermill's ``cwd`` (paths come from :mod:`helpers.config`). One notebook
+failing does not stop the others; the result says which failed and why.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from . import alliances, params, report
+from .clean import raw_tumour_files, read_status
+from .config import KERNEL_NAME, Paths
+from .errors import InputDataError, InsightsError
+
+DEFAULT_TIMEOUT = 900
+CLEAN_NOTEBOOK = "01_clean.ipynb"
+ALLIANCE_NOTEBOOK = "02_alliance.ipynb"
+ENGLAND_NOTEBOOK = "03_england.ipynb"
+
+
+@dataclass
+class Job:
+    """One notebook to execute and export."""
+
+    kind: str
+    title: str
+    notebook: str
+    parameters: dict[str, Any]
+    slug: str
+
+    @property
+    def html(self) -> str:
+        return f"{self.slug}.html"
+
+
+@dataclass
+class JobResult:
+    """What happened to one job."""
+
+    kind: str
+    title: str
+    notebook: str
+    parameters: dict[str, Any]
+    html: str
+    ok: bool
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class RunResult:
+    """Every job's result, with the run's timings."""
+
+    results: list[JobResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if not r.ok]
+
+    def summary(self) -> str:
+        """Lines a person reads at the end of a run."""
+        ok = len(self.results) - len(self.failed)
+        lines = [f"{ok} of {len(self.results)} notebooks succeeded in {self.seconds:.0f} s."]
+        lines += [f"FAILED {r.title} ({r.notebook}): {r.error}" for r in self.failed]
+        return "\n".join(lines)
+
+
+def resolve_source(paths: Paths, source: str) -> str:
+    """Turn ``auto`` into ``local`` when an analyst's extract is present, else ``synthetic``."""
+    params.source(source)
+    if source != "auto":
+        return source
+    try:
+        raw_tumour_files(paths, "local")
+        return "local"
+    except InputDataError:
+        return "synthetic"
+
+
+def ensure_data(paths: Paths, source: str) -> list[Path]:
+    """Generate the embedded default data when the synthetic source has none."""
+    if source != "synthetic" or list(paths.raw_synthetic.glob("*tumours*.parquet")):
+        return []
+    from . import synthetic
+
+    return synthetic.write(synthetic.generate(), paths.raw_synthetic)
+
+
+def check_kernel(kernel: str) -> None:
+    """Fail early, with the fix, when the named Jupyter kernel is not registered."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel)
+    except NoSuchKernel:
+        raise InsightsError(
+            f"Jupyter kernel {kernel!r} is not registered; run `make kernel` (or "
+            f"`python -m ipykernel install --sys-prefix --name {kernel}`)"
+        ) from None
+
+
+def plan(selected: list[alliances.Alliance] | None, england: bool = True) -> list[Job]:
+    """The report jobs: one per selected alliance (all when None) and the England overview."""
+    chosen = selected if selected is not None else list(alliances.ALLIANCES)
+    jobs = [Job("alliance", a.name, ALLIANCE_NOTEBOOK, {"alliance": a.name}, a.slug)
+            for a in chosen]
+    if england:
+        jobs.append(Job("england", "England overview", ENGLAND_NOTEBOOK, {}, "england"))
+    return jobs
+
+
+def execute(job: Job, root: str, kernel: str, timeout: int) -> JobResult:
+    """Execute one job's notebook with papermill and export its HTML (runs in a worker)."""
+    import papermill as pm
+
+    os.environ["CAI_HOME"] = root
+    paths = Paths(Path(root))
+    start = time.perf_counter()
+    source = paths.notebooks / job.notebook
+    executed = paths.executed / f"{job.slug}.ipynb"
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    error = ""
+    try:
+        safe = params.validate(source, job.parameters)
+        pm.execute_notebook(
+            str(source), str(executed), parameters=safe, kernel_name=kernel,
+            execution_timeout=timeout, progress_bar=False, log_output=False,
+        )
+    except Exception as exc:  # noqa: BLE001 - recorded and reported, the run goes on
+        error = _describe(exc)
+    if executed.exists():
+        try:
+            report.export_html(executed, paths.reports / job.html, read_status(paths), job.title)
+        except Exception as exc:  # noqa: BLE001
+            error = error or f"export failed: {_describe(exc)}"
+    return JobResult(job.kind, job.title, job.notebook, job.parameters, job.html,
+                     ok=not error, seconds=round(time.perf_counter() - start, 2), error=error)
+
+
+def _describe(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    return f"{ename}: {evalue}".strip()[:500]
+
+
+def run(
+    paths: Paths,
+    *,
+    source: str = "auto",
+    selected: list[alliances.Alliance] | None = None,
+    jobs: int = 2,
+    kernel: str = KERNEL_NAME,
+    timeout: int = DEFAULT_TIMEOUT,
+    progress: bool = True,
+) -> RunResult:
+    """Run the whole pipeline and write ``reports/`` (HTML, index, manifest).
+
+    Parameters
+    ----------
+    paths
+        Where data and reports live.
+    source
+        "auto", "synthetic" or "local".
+    selected
+        Alliances to report on; all when None (the England overview always runs).
+    jobs
+        Parallel worker processes for the per-alliance notebooks.
+    """
+    from tqdm.auto import tqdm
+
+    check_kernel(kernel)
+    started = time.perf_counter()
+    source = resolve_source(paths, source)
+    generated = ensure_data(paths, source)
+    root = str(paths.root)
+    paths.reports.mkdir(parents=True, exist_ok=True)
+
+    clean_job = Job("data", "Data quality and cleaning", CLEAN_NOTEBOOK, {"source": source},
+                    "data-quality")
+    result = RunResult()
+    clean = execute(clean_job, root, kernel, timeout)
+    result.results.append(clean)
+    if clean.ok:
+        todo = plan(selected)
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(execute, job, root, kernel, timeout) for job in todo]
+            bar = tqdm(as_completed(futures), total=len(futures), desc="reports",
+                       unit="notebook", disable=not progress)
+            for future in bar:
+                done = future.result()
+                bar.set_postfix_str(done.title[:30])
+                result.results.append(done)
+    result.seconds = round(time.perf_counter() - started, 2)
+
+    status = read_status(paths) if clean.ok else {"source": source, "synthetic": False}
+    report.write_index(paths.reports, status, [asdict(r) for r in result.results])
+    report.write_manifest(paths.reports, {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": report.git_commit(Path(__file__).resolve().parents[2]),
+        "source": source,
+        "data_status": status.get("data_status", "unknown"),
+        "generated_demo_data": [p.name for p in generated],
+        "inputs": status.get("inputs", []),
+        "rows": {k: status.get(k) for k in ("rows_in", "kept", "quarantined")},
+        "kernel": kernel,
+        "jobs": jobs,
+        "timeout_seconds": timeout,
+        "packages": report.package_versions(),
+        "total_seconds": result.seconds,
+        "notebooks": [asdict(r) for r in result.results],
+        "errors": [f"{r.title}: {r.error}" for r in result.failed],
+    })
+    return result

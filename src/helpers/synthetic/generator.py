@@ -1,0 +1,188 @@
+"""The default data: synthetic, seeded, record-level tumours for England's Cancer Alliances.
+
+:func:`generate` builds one row per tumour (the columns of
+:data:`helpers.schema.RAW_TUMOUR_COLUMNS` plus fake identifiers) and a small-area
+table. It is calibrated on public aggregates only (see :mod:`.calibration`) and
+draws in these steps, each from its own random stream:
+
+1. synthetic areas for every local authority (:mod:`.areas`);
+2. the exact NDRS tumour and stage counts per alliance, site and year (:mod:`.cells`);
+3. each tumour's area, with site incidence by deprivation (:mod:`.placement`);
+4. age, sex and ethnicity (:mod:`.demographics`);
+5. stage, with the early-stage gradient by deprivation (:mod:`.staging`);
+6. route to diagnosis (:mod:`.routes`) and pathway dates (:mod:`.dates`);
+7. fake identifiers (:mod:`.identifiers`).
+
+The same arguments always give identical frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ..schema import ETHNICITIES, RAW_AREA_COLUMNS, RAW_TUMOUR_COLUMNS, ROUTES, SEXES, SITES, STAGES
+from . import calibration
+from .areas import build_areas
+from .cells import cell_counts
+from .dates import assign_dates
+from .demographics import draw_age, draw_ethnicity, draw_male
+from .identifiers import dates_of_birth, nhs_numbers, postcodes, tumour_ids
+from .placement import place_tumours
+from .routes import assign_route
+from .staging import assign_stage
+
+DEFAULT_SEED = 20240401
+DEFAULT_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022)
+
+SYNTHETIC_IDENTIFIER_COLUMNS: tuple[str, ...] = ("nhs_number", "postcode", "date_of_birth")
+"""Fake identifiers appended after the schema columns (cleaning must drop them)."""
+
+AREA_EXTRA_COLUMNS: tuple[str, ...] = ("alliance_code", "pop_60_plus")
+
+DATE_DTYPE = "datetime64[us]"
+
+_STREAMS = ("areas", "placement", "demographics", "stage", "route", "dates", "identifiers")
+
+
+@dataclass(frozen=True)
+class SyntheticData:
+    """A generated dataset: record-level tumours and the synthetic small areas.
+
+    ``seed``, ``scale``, ``years`` and ``alliances`` record the arguments that made it.
+    """
+
+    tumours: pd.DataFrame
+    areas: pd.DataFrame
+    seed: int = DEFAULT_SEED
+    scale: float = 1.0
+    years: tuple[int, ...] = DEFAULT_YEARS
+    alliances: tuple[str, ...] = ()
+
+
+def _streams(seed: int) -> dict[str, np.random.Generator]:
+    children = np.random.SeedSequence(seed).spawn(len(_STREAMS))
+    return {name: np.random.default_rng(child) for name, child in zip(_STREAMS, children,
+                                                                      strict=True)}
+
+
+def _categorical(values: np.ndarray) -> pd.Categorical:
+    return pd.Categorical(values, categories=sorted(pd.unique(values)))
+
+
+def generate(
+    *,
+    seed: int = DEFAULT_SEED,
+    years: Sequence[int] = DEFAULT_YEARS,
+    alliances: Sequence[str] | None = None,
+    scale: float = 1.0,
+) -> SyntheticData:
+    """Generate synthetic record-level tumours for England's Cancer Alliances.
+
+    Parameters
+    ----------
+    seed
+        Seed of every random draw: the same arguments give identical frames.
+    years
+        Diagnosis years, within 2019-2022.
+    alliances
+        CAL24 alliance names or codes (any case); ``None`` for all 20.
+    scale
+        Multiplies every calibrated tumour count (rounded), e.g. 0.05 for a
+        small test dataset; 1.0 reproduces the NDRS counts exactly.
+
+    Returns
+    -------
+    SyntheticData
+        ``tumours``: one row per tumour, the columns of
+        :data:`helpers.schema.RAW_TUMOUR_COLUMNS` in order, then ``nhs_number``,
+        ``postcode`` and ``date_of_birth``. ``areas``: one row per synthetic small
+        area of the chosen alliances, the columns of
+        :data:`helpers.schema.RAW_AREA_COLUMNS` plus ``alliance_code`` and ``pop_60_plus``.
+
+    Raises
+    ------
+    helpers.errors.ParameterError
+        (a ``ValueError``) for an unknown alliance, a year outside 2019-2022 or a
+        scale that is not positive.
+    """
+    chosen = calibration.resolve_alliances(alliances)
+    chosen_years = calibration.resolve_years(years)
+    if not np.isfinite(scale) or scale <= 0:
+        raise ParameterError(f"scale must be a positive number, got {scale!r}")
+    rng = _streams(int(seed))
+
+    lad = calibration.lad_profile()
+    all_areas = build_areas(lad, rng["areas"])
+    areas = all_areas[all_areas["alliance"].isin(chosen)].reset_index(drop=True)
+
+    cells = cell_counts(calibration.stage_profile(), chosen, chosen_years, scale)
+    cell = np.repeat(np.arange(len(cells)), cells["n"].to_numpy())
+    site = np.searchsorted(np.array(SITES), cells["site"].to_numpy())[cell]
+    year = cells["year"].to_numpy()[cell]
+
+    area = place_tumours(areas, cells["alliance"].to_numpy()[cell], site, SITES,
+                         rng["placement"])
+    quintile = areas["imd_quintile"].to_numpy()[area]
+    lad_row = areas["lad_row"].to_numpy()[area]
+
+    age = draw_age(site, SITES, rng["demographics"])
+    male = draw_male(site, SITES, rng["demographics"])
+    shares = lad[list(calibration.ETHNICITY_SHARE_COLUMNS)].to_numpy(dtype=float)
+    ethnicity = draw_ethnicity(shares[lad_row], rng["demographics"])
+
+    stage = assign_stage(cell, cells, quintile, age, ethnicity, rng["stage"])
+    route = assign_route(site, SITES, stage, age, quintile, rng["route"])
+    dates = assign_dates(year, route, stage, age, quintile, rng["dates"])
+
+    n = len(cell)
+    order = np.lexsort((rng["identifiers"].random(n), dates["diagnosis_date"]))
+    ident = rng["identifiers"]
+    dob = dates_of_birth(dates["diagnosis_date"][order], age[order], ident)
+
+    def at(values: np.ndarray) -> np.ndarray:
+        return values[order]
+
+    area_at = area[order]
+    tumours = pd.DataFrame({
+        "tumour_id": tumour_ids(n),
+        "diagnosis_date": at(dates["diagnosis_date"]).astype(DATE_DTYPE),
+        "site": pd.Categorical.from_codes(at(site), categories=list(SITES)),
+        "stage": pd.Categorical.from_codes(at(stage), categories=list(STAGES)),
+        "age": at(age),
+        "sex": pd.Categorical.from_codes(at(male).astype(np.int8), categories=list(SEXES)),
+        "ethnicity": pd.Categorical.from_codes(at(ethnicity), categories=list(ETHNICITIES)),
+    })
+    for col in ("lsoa_code", "imd_decile", "lad_code", "lad_name", "icb_code", "icb_name",
+                "alliance"):
+        if col == "imd_decile":
+            tumours[col] = areas[col].to_numpy()[area_at]
+        else:
+            codes, uniques = pd.factorize(areas[col], sort=True)
+            tumours[col] = pd.Categorical.from_codes(codes[area_at], categories=uniques)
+    tumours["route"] = pd.Categorical.from_codes(at(route), categories=list(ROUTES))
+    for col in ("referral_date", "told_outcome_date", "decision_to_treat_date",
+                "first_treatment_date"):
+        tumours[col] = at(dates[col]).astype(DATE_DTYPE)
+    tumours["nhs_number"] = nhs_numbers(n, ident)
+    tumours["postcode"] = postcodes(n, ident)
+    tumours["date_of_birth"] = dob.astype(DATE_DTYPE)
+    tumours = tumours[[*RAW_TUMOUR_COLUMNS, *SYNTHETIC_IDENTIFIER_COLUMNS]]
+
+    areas_out = areas[[*RAW_AREA_COLUMNS, *AREA_EXTRA_COLUMNS]].copy()
+    for col in ("lsoa_code", "lad_code", "lad_name", "icb_code", "icb_name", "alliance",
+                "alliance_code"):
+        areas_out[col] = _categorical(areas_out[col].to_numpy())
+
+    return SyntheticData(
+        tumours=tumours,
+        areas=areas_out,
+        seed=int(seed),
+        scale=float(scale),
+        years=tuple(chosen_years),
+        alliances=tuple(chosen),
+    )
