@@ -58,9 +58,7 @@ class CleanResult:
 
     def summary(self) -> str:
         """One line: rows in = kept + quarantined."""
-        return (
-            f"rows in {self.rows_in:,} = kept {self.kept:,} + quarantined {self.quarantined:,}"
-        )
+        return f"rows in {self.rows_in:,} = kept {self.kept:,} + quarantined {self.quarantined:,}"
 
 
 # --------------------------------------------------------------------------- reading
@@ -72,8 +70,7 @@ def raw_tumour_files(paths: Paths, source: str) -> list[Path]:
         files = sorted(paths.raw_synthetic.glob("*tumours*.parquet"))
     elif source == "local":
         files = sorted(
-            p for p in paths.raw_local.glob("*tumours*")
-            if p.suffix.lower() in (".csv", ".parquet")
+            p for p in paths.raw_local.glob("*tumours*") if p.suffix.lower() in (".csv", ".parquet")
         )
     else:
         raise InputDataError(paths.raw, f"unknown source {source!r}; choose one of {SOURCES}")
@@ -89,8 +86,9 @@ def read_table(path: Path) -> pd.DataFrame:
     if suffix == ".parquet":
         df = pd.read_parquet(path)
     elif suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                         encoding="utf-8-sig")
+        df = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+        )
     else:
         raise InputDataError(path, "is neither .csv nor .parquet")
     df.columns = [str(c).strip() for c in df.columns]
@@ -138,8 +136,9 @@ def parse_types(df: pd.DataFrame, path: Path, required: dict[str, str]) -> pd.Da
 def _raise_if(bad: pd.Series, df: pd.DataFrame, path: Path, col: str, message: str) -> None:
     if bad.any():
         examples = ", ".join(repr(v) for v in df.loc[bad, col].astype(str).unique()[:3])
-        raise InputDataError(path, f"{message}, e.g. {examples}", column=col,
-                             rows=df.loc[bad, SOURCE_ROW].tolist())
+        raise InputDataError(
+            path, f"{message}, e.g. {examples}", column=col, rows=df.loc[bad, SOURCE_ROW].tolist()
+        )
 
 
 # --------------------------------------------------------------------------- row rules
@@ -152,8 +151,7 @@ def quarantine_reasons(df: pd.DataFrame) -> pd.Series:
     """
     rules: dict[str, pd.Series] = {
         "missing tumour_id": df["tumour_id"].isna() | (df["tumour_id"] == ""),
-        "duplicate tumour_id": df["tumour_id"].notna()
-        & df["tumour_id"].duplicated(keep=False),
+        "duplicate tumour_id": df["tumour_id"].notna() & df["tumour_id"].duplicated(keep=False),
         "unknown alliance": df["alliance_code"].isna(),
         "missing diagnosis_date": df["diagnosis_date"].isna(),
         "site not one of the 17 NDRS sites": ~df["site"].isin(SITES),
@@ -190,13 +188,26 @@ def canonicalise(df: pd.DataFrame) -> pd.DataFrame:
     out["age"] = out["age"].astype("int64")
     out["imd_decile"] = out["imd_decile"].astype("int64")
     out["imd_quintile"] = (out["imd_decile"] + 1) // 2
-    out["age_band"] = pd.cut(out["age"], bins=list(AGE_BAND_EDGES), labels=list(AGE_BANDS),
-                             right=False).astype(str)
+    out["age_band"] = pd.cut(
+        out["age"], bins=list(AGE_BAND_EDGES), labels=list(AGE_BANDS), right=False
+    ).astype(str)
     names = {a.code: a.name for a in alliances.ALLIANCES}
     out["alliance"] = out["alliance_code"].map(names)
     out = out.loc[:, list(PROCESSED_TUMOUR_COLUMNS)]
-    for col in ("site", "stage", "sex", "ethnicity", "route", "age_band", "alliance",
-                "alliance_code", "lad_code", "lad_name", "icb_code", "icb_name"):
+    for col in (
+        "site",
+        "stage",
+        "sex",
+        "ethnicity",
+        "route",
+        "age_band",
+        "alliance",
+        "alliance_code",
+        "lad_code",
+        "lad_name",
+        "icb_code",
+        "icb_name",
+    ):
         out[col] = out[col].astype(str).astype("category")
     for col in ("tumour_id", "lsoa_code"):
         out[col] = out[col].astype(str)
@@ -219,8 +230,16 @@ def read_areas(paths: Paths, source: str, tumours: pd.DataFrame) -> pd.DataFrame
     """Return the small-area table: from the source's areas file, else from the tumours."""
     folder = paths.raw_synthetic if source == "synthetic" else paths.raw_local
     files = sorted(p for p in folder.glob("*areas*") if p.suffix.lower() in (".csv", ".parquet"))
-    cols = ["lsoa_code", "lad_code", "lad_name", "icb_code", "icb_name", "alliance_code",
-            "alliance", "imd_decile"]
+    cols = [
+        "lsoa_code",
+        "lad_code",
+        "lad_name",
+        "icb_code",
+        "icb_name",
+        "alliance_code",
+        "alliance",
+        "imd_decile",
+    ]
     if not files:
         areas = tumours[cols].drop_duplicates("lsoa_code").copy()
         areas["population"] = pd.NA
@@ -237,8 +256,15 @@ def read_areas(paths: Paths, source: str, tumours: pd.DataFrame) -> pd.DataFrame
             frames.append(df)
         areas = pd.concat(frames, ignore_index=True)[[*cols, "population"]]
     areas["imd_quintile"] = (areas["imd_decile"].astype("int64") + 1) // 2
-    for col in ("lsoa_code", "lad_code", "lad_name", "icb_code", "icb_name", "alliance_code",
-                "alliance"):
+    for col in (
+        "lsoa_code",
+        "lad_code",
+        "lad_name",
+        "icb_code",
+        "icb_name",
+        "alliance_code",
+        "alliance",
+    ):
         areas[col] = areas[col].astype(str)
     return areas.reset_index(drop=True)
 

@@ -50,11 +50,14 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from . import synthetic
 
     start = time.perf_counter()
-    data = synthetic.generate(seed=args.seed, scale=args.scale, years=args.years,
-                              alliances=args.alliance or None)
+    data = synthetic.generate(
+        seed=args.seed, scale=args.scale, years=args.years, alliances=args.alliance or None
+    )
     written = synthetic.write(data, paths().raw_synthetic)
-    print(f"SYNTHETIC data: {len(data.tumours):,} tumours, {len(data.areas):,} small areas "
-          f"in {time.perf_counter() - start:.1f} s")
+    print(
+        f"SYNTHETIC data: {len(data.tumours):,} tumours, {len(data.areas):,} small areas "
+        f"in {time.perf_counter() - start:.1f} s"
+    )
     for path in written:
         print(f"  wrote {path}")
     return 0
@@ -80,8 +83,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .pipeline import run
 
     selected = [params.alliance(a) for a in args.alliance] if args.alliance else None
-    result = run(paths(), source=args.source, selected=selected, jobs=args.jobs,
-                 kernel=args.kernel, timeout=args.timeout, progress=not args.quiet)
+    result = run(
+        paths(),
+        source=args.source,
+        selected=selected,
+        jobs=args.jobs,
+        kernel=args.kernel,
+        timeout=args.timeout,
+        progress=not args.quiet,
+    )
     print(result.summary())
     print(f"Reports: {paths().reports / 'index.html'}")
     return 1 if result.failed else 0
@@ -100,11 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_demo = sub.add_parser("demo-data", help="generate the SYNTHETIC default data")
     p_demo.add_argument("--seed", type=int, default=20240401)
-    p_demo.add_argument("--scale", type=positive_float, default=1.0,
-                        help="multiply tumour counts (e.g. 0.05 for a small test set)")
+    p_demo.add_argument(
+        "--scale",
+        type=positive_float,
+        default=1.0,
+        help="multiply tumour counts (e.g. 0.05 for a small test set)",
+    )
     p_demo.add_argument("--years", type=int, nargs="+", default=[2019, 2020, 2021, 2022])
-    p_demo.add_argument("--alliance", action="append",
-                        help="limit to this alliance (repeatable); default all")
+    p_demo.add_argument(
+        "--alliance", action="append", help="limit to this alliance (repeatable); default all"
+    )
     p_demo.set_defaults(func=cmd_demo_data)
 
     for name, func, text in (
@@ -112,17 +127,29 @@ def build_parser() -> argparse.ArgumentParser:
         ("run", cmd_run, "run the notebooks and write reports/"),
     ):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--source", choices=params.SOURCES, default="auto",
-                       help="auto: data/raw/local if it has tumour files, else synthetic")
+        p.add_argument(
+            "--source",
+            choices=params.SOURCES,
+            default="auto",
+            help="auto: data/raw/local if it has tumour files, else synthetic",
+        )
         p.set_defaults(func=func)
         if name == "run":
-            p.add_argument("--alliance", action="append",
-                           help="report on this alliance only (name, code or alias; repeatable)")
-            p.add_argument("--jobs", type=positive_int, default=2,
-                           help="notebooks run in parallel (default 2)")
+            p.add_argument(
+                "--alliance",
+                action="append",
+                help="report on this alliance only (name, code or alias; repeatable)",
+            )
+            p.add_argument(
+                "--jobs", type=positive_int, default=2, help="notebooks run in parallel (default 2)"
+            )
             p.add_argument("--kernel", default=KERNEL_NAME, help="Jupyter kernel name")
-            p.add_argument("--timeout", type=positive_int, default=900,
-                           help="per-cell execution timeout in seconds")
+            p.add_argument(
+                "--timeout",
+                type=positive_int,
+                default=900,
+                help="per-cell execution timeout in seconds",
+            )
             p.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 

@@ -113,9 +113,13 @@ def trend(place: str, indicator: Indicator, first: pd.Series, last: pd.Series) -
     d, lo, hi = compare_proportions(*_raw(last), *_raw(first))
     span = f"from {pct(first['value'])} in {first['period']} to {pct(last['value'])} in {last['period']}"
     if lo > 0:
-        return f"In {place}, the share of {indicator.subject} that {indicator.predicate} rose {span}."
+        return (
+            f"In {place}, the share of {indicator.subject} that {indicator.predicate} rose {span}."
+        )
     if hi < 0:
-        return f"In {place}, the share of {indicator.subject} that {indicator.predicate} fell {span}."
+        return (
+            f"In {place}, the share of {indicator.subject} that {indicator.predicate} fell {span}."
+        )
     return (
         f"In {place}, the share of {indicator.subject} that {indicator.predicate} was "
         f"{pct(first['value'])} in {first['period']} and {pct(last['value'])} in {last['period']}: "

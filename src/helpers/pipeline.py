@@ -114,8 +114,9 @@ def check_kernel(kernel: str) -> None:
 def plan(selected: list[alliances.Alliance] | None, england: bool = True) -> list[Job]:
     """The report jobs: one per selected alliance (all when None) and the England overview."""
     chosen = selected if selected is not None else list(alliances.ALLIANCES)
-    jobs = [Job("alliance", a.name, ALLIANCE_NOTEBOOK, {"alliance": a.name}, a.slug)
-            for a in chosen]
+    jobs = [
+        Job("alliance", a.name, ALLIANCE_NOTEBOOK, {"alliance": a.name}, a.slug) for a in chosen
+    ]
     if england:
         jobs.append(Job("england", "England overview", ENGLAND_NOTEBOOK, {}, "england"))
     return jobs
@@ -135,8 +136,13 @@ def execute(job: Job, root: str, kernel: str, timeout: int) -> JobResult:
     try:
         safe = params.validate(source, job.parameters)
         pm.execute_notebook(
-            str(source), str(executed), parameters=safe, kernel_name=kernel,
-            execution_timeout=timeout, progress_bar=False, log_output=False,
+            str(source),
+            str(executed),
+            parameters=safe,
+            kernel_name=kernel,
+            execution_timeout=timeout,
+            progress_bar=False,
+            log_output=False,
         )
     except Exception as exc:  # noqa: BLE001 - recorded and reported, the run goes on
         error = _describe(exc)
@@ -145,8 +151,16 @@ def execute(job: Job, root: str, kernel: str, timeout: int) -> JobResult:
             report.export_html(executed, paths.reports / job.html, read_status(paths), job.title)
         except Exception as exc:  # noqa: BLE001
             error = error or f"export failed: {_describe(exc)}"
-    return JobResult(job.kind, job.title, job.notebook, job.parameters, job.html,
-                     ok=not error, seconds=round(time.perf_counter() - start, 2), error=error)
+    return JobResult(
+        job.kind,
+        job.title,
+        job.notebook,
+        job.parameters,
+        job.html,
+        ok=not error,
+        seconds=round(time.perf_counter() - start, 2),
+        error=error,
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -187,8 +201,9 @@ def run(
     root = str(paths.root)
     paths.reports.mkdir(parents=True, exist_ok=True)
 
-    clean_job = Job("data", "Data quality and cleaning", CLEAN_NOTEBOOK, {"source": source},
-                    "data-quality")
+    clean_job = Job(
+        "data", "Data quality and cleaning", CLEAN_NOTEBOOK, {"source": source}, "data-quality"
+    )
     result = RunResult()
     clean = execute(clean_job, root, kernel, timeout)
     result.results.append(clean)
@@ -196,8 +211,13 @@ def run(
         todo = plan(selected)
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(execute, job, root, kernel, timeout) for job in todo]
-            bar = tqdm(as_completed(futures), total=len(futures), desc="reports",
-                       unit="notebook", disable=not progress)
+            bar = tqdm(
+                as_completed(futures),
+                total=len(futures),
+                desc="reports",
+                unit="notebook",
+                disable=not progress,
+            )
             for future in bar:
                 done = future.result()
                 bar.set_postfix_str(done.title[:30])
@@ -206,20 +226,23 @@ def run(
 
     status = read_status(paths) if clean.ok else {"source": source, "synthetic": False}
     report.write_index(paths.reports, status, [asdict(r) for r in result.results])
-    report.write_manifest(paths.reports, {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": report.git_commit(Path(__file__).resolve().parents[2]),
-        "source": source,
-        "data_status": status.get("data_status", "unknown"),
-        "generated_demo_data": [p.name for p in generated],
-        "inputs": status.get("inputs", []),
-        "rows": {k: status.get(k) for k in ("rows_in", "kept", "quarantined")},
-        "kernel": kernel,
-        "jobs": jobs,
-        "timeout_seconds": timeout,
-        "packages": report.package_versions(),
-        "total_seconds": result.seconds,
-        "notebooks": [asdict(r) for r in result.results],
-        "errors": [f"{r.title}: {r.error}" for r in result.failed],
-    })
+    report.write_manifest(
+        paths.reports,
+        {
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": report.git_commit(Path(__file__).resolve().parents[2]),
+            "source": source,
+            "data_status": status.get("data_status", "unknown"),
+            "generated_demo_data": [p.name for p in generated],
+            "inputs": status.get("inputs", []),
+            "rows": {k: status.get(k) for k in ("rows_in", "kept", "quarantined")},
+            "kernel": kernel,
+            "jobs": jobs,
+            "timeout_seconds": timeout,
+            "packages": report.package_versions(),
+            "total_seconds": result.seconds,
+            "notebooks": [asdict(r) for r in result.results],
+            "errors": [f"{r.title}: {r.error}" for r in result.failed],
+        },
+    )
     return result

@@ -24,12 +24,19 @@ TARGET_COLOUR = "#555555"
 def setup() -> None:
     """Apply the house style (call once per notebook)."""
     sns.set_theme(style="whitegrid", palette="colorblind", context="notebook")
-    plt.rcParams.update({"figure.dpi": 100, "axes.titleweight": "bold", "axes.titlesize": 12,
-                         "axes.titlelocation": "left"})
+    plt.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.titlelocation": "left",
+        }
+    )
 
 
-def _finish(fig: plt.Figure, ax: plt.Axes, title: str, xlabel: str, ylabel: str,
-            source: str) -> plt.Figure:
+def _finish(
+    fig: plt.Figure, ax: plt.Axes, title: str, xlabel: str, ylabel: str, source: str
+) -> plt.Figure:
     ax.set_title(title, loc="left", wrap=True)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -39,7 +46,12 @@ def _finish(fig: plt.Figure, ax: plt.Axes, title: str, xlabel: str, ylabel: str,
 
 
 def trend(
-    rows: pd.DataFrame, *, series: str, title: str, ylabel: str, source: str,
+    rows: pd.DataFrame,
+    *,
+    series: str,
+    title: str,
+    ylabel: str,
+    source: str,
     target: float | None = None,
 ) -> plt.Figure:
     """Lines of ``value`` by ``period`` for each ``series``, with 95% interval bars."""
@@ -47,19 +59,40 @@ def trend(
     for colour, (name, part) in zip(PALETTE, rows.groupby(series, sort=False), strict=False):
         part = part.sort_values("period")
         err = [part["value"] - part["lower"], part["upper"] - part["value"]]
-        ax.errorbar(part["period"], part["value"], yerr=err, label=name, color=colour,
-                    marker="o", capsize=4, linewidth=2)
+        ax.errorbar(
+            part["period"],
+            part["value"],
+            yerr=err,
+            label=name,
+            color=colour,
+            marker="o",
+            capsize=4,
+            linewidth=2,
+        )
     if target is not None:
         ax.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=1)
-        ax.annotate(f"target {target:g}%", xy=(1, target), xycoords=("axes fraction", "data"),
-                    ha="right", va="bottom", fontsize=9, color=TARGET_COLOUR)
+        ax.annotate(
+            f"target {target:g}%",
+            xy=(1, target),
+            xycoords=("axes fraction", "data"),
+            ha="right",
+            va="bottom",
+            fontsize=9,
+            color=TARGET_COLOUR,
+        )
     ax.legend(frameon=False)
     return _finish(fig, ax, title, "Year of diagnosis", ylabel, source)
 
 
 def dots(
-    rows: pd.DataFrame, *, category: str, title: str, xlabel: str, source: str,
-    series: str | None = None, order: list[str] | None = None,
+    rows: pd.DataFrame,
+    *,
+    category: str,
+    title: str,
+    xlabel: str,
+    source: str,
+    series: str | None = None,
+    order: list[str] | None = None,
     reference: dict[str, float] | None = None,
 ) -> plt.Figure:
     """Horizontal dot-and-interval chart: one row per ``category``, optionally per ``series``."""
@@ -72,8 +105,7 @@ def dots(
         part = part.set_index(category).reindex(order)
         pos = [order.index(c) + (i - (len(groups) - 1) / 2) * step for c in order]
         err = [part["value"] - part["lower"], part["upper"] - part["value"]]
-        ax.errorbar(part["value"], pos, xerr=err, fmt="o", color=colour, capsize=3,
-                    label=name)
+        ax.errorbar(part["value"], pos, xerr=err, fmt="o", color=colour, capsize=3, label=name)
     for (label, value), style in zip((reference or {}).items(), ("--", ":", "-."), strict=False):
         ax.axvline(value, color=TARGET_COLOUR, linestyle=style, linewidth=1, label=label)
     ax.set_yticks(range(len(order)))

@@ -106,10 +106,9 @@ def export_html(executed: Path, target: Path, status: dict[str, Any], title: str
     return target
 
 
-def write_index(
-    reports: Path, status: dict[str, Any], entries: list[dict[str, Any]]
-) -> Path:
+def write_index(reports: Path, status: dict[str, Any], entries: list[dict[str, Any]]) -> Path:
     """Write ``reports/index.html`` linking every report (failed ones marked)."""
+
     def item(e: dict[str, Any]) -> str:
         name = html.escape(e["title"])
         if e.get("ok"):
@@ -117,8 +116,7 @@ def write_index(
         return f"<li>{name}: <strong>failed</strong> ({html.escape(str(e.get('error', '')))})</li>"
 
     overview = [e for e in entries if e["kind"] != "alliance"]
-    per_alliance = sorted((e for e in entries if e["kind"] == "alliance"),
-                          key=lambda e: e["title"])
+    per_alliance = sorted((e for e in entries if e["kind"] == "alliance"), key=lambda e: e["title"])
     body = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -128,8 +126,8 @@ ul {{ columns: 2; }} li {{ margin: .25rem 0; }}</style></head>
 <h1>Cancer Alliance Insights</h1>
 <p>Inequalities in cancer diagnosis and waiting times, by deprivation and ethnicity, for each of
 England's {len(per_alliance)} Cancer Alliances, with England for comparison.</p>
-<h2>England and the data</h2><ul>{''.join(item(e) for e in overview)}</ul>
-<h2>Cancer Alliances</h2><ul>{''.join(item(e) for e in per_alliance)}</ul>
+<h2>England and the data</h2><ul>{"".join(item(e) for e in overview)}</ul>
+<h2>Cancer Alliances</h2><ul>{"".join(item(e) for e in per_alliance)}</ul>
 {footer_html(status)}
 </main></body></html>"""
     path = reports / "index.html"
@@ -140,17 +138,36 @@ England's {len(per_alliance)} Cancer Alliances, with England for comparison.</p>
 def git_commit(root: Path) -> str:
     """The project's current commit, or "unknown" outside a git checkout."""
     try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                             text=True, timeout=10, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
-                               text=True, timeout=10).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
         return out.stdout.strip() + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
-PACKAGES = ("pandas", "numpy", "papermill", "nbconvert", "seaborn", "matplotlib", "statsmodels",
-            "pandera", "pyarrow", "scipy", "tqdm", "cancer-alliance-insights")
+PACKAGES = (
+    "pandas",
+    "numpy",
+    "papermill",
+    "nbconvert",
+    "seaborn",
+    "matplotlib",
+    "statsmodels",
+    "pandera",
+    "pyarrow",
+    "scipy",
+    "tqdm",
+    "cancer-alliance-insights",
+)
 
 
 def package_versions() -> dict[str, str]:

@@ -104,8 +104,8 @@ def header(ctx: Context) -> Section:
     data = (
         "SYNTHETIC demonstration data: generated records that look like a cancer registry "
         "extract but describe no real person."
-        if ctx.status.get("synthetic") else
-        f"Data source: {ctx.status.get('source')} (built {ctx.status.get('built_at', '')})."
+        if ctx.status.get("synthetic")
+        else f"Data source: {ctx.status.get('source')} (built {ctx.status.get('built_at', '')})."
     )
     title = f"{ctx.place}: inequalities in cancer diagnosis and waiting times"
     text = (
@@ -131,13 +131,20 @@ def over_time(ctx: Context, key: str) -> Section:
         if first_place is not None and len(ctx.periods) > 1:
             findings.append(narrative.trend(ctx.place, ind, first_place, latest_place))
     title = f"{ind.title}: {ctx.place}" + (" and England" if ctx.alliance else "")
-    chart = plots.trend(rows, series="place", title=title, ylabel=f"% of {ind.denominator_label}"[:60],
-                        source=ctx.source_line, target=ind.target)
+    chart = plots.trend(
+        rows,
+        series="place",
+        title=title,
+        ylabel=f"% of {ind.denominator_label}"[:60],
+        source=ctx.source_line,
+        target=ind.target,
+    )
     table = tables.display_table(rows, {"place": "Area", "period": "Year"})
     return Section(
         findings=findings,
-        chart=plots.show(chart, _alt(title, rows.assign(label=rows["place"] + " " + rows["period"]),
-                                     "label")),
+        chart=plots.show(
+            chart, _alt(title, rows.assign(label=rows["place"] + " " + rows["period"]), "label")
+        ),
         table=tables.show(table, caption=f"{ind.title}, by year"),
     )
 
@@ -152,17 +159,28 @@ def by_group(ctx: Context, key: str, dimension: str) -> Section:
         heading = "national deprivation quintile (1 = most deprived fifth of England)"
     else:
         rows["label"] = rows["group"]
-        order = [g for g in ("White", "Asian", "Black", "Mixed", "Other", "Not known")
-                 if g in set(rows["group"])]
+        order = [
+            g
+            for g in ("White", "Asian", "Black", "Mixed", "Other", "Not known")
+            if g in set(rows["group"])
+        ]
         heading = "ethnic group (ONS 2021 broad groups)"
     findings = _group_findings(ctx, ind, rows, dimension)
     title = f"{ind.title} by {heading.split(' (')[0]}, {ctx.pooled_label}"
     place_rows = rows[rows["place"] == ctx.place]
-    chart = plots.dots(rows, category="label", series="place", order=order,
-                       title=title, xlabel=f"% of {ind.denominator_label}"[:70],
-                       source=ctx.source_line)
-    table = tables.display_table(place_rows.set_index("label").reindex(order).reset_index(),
-                                 {"label": heading.split(" (")[0].capitalize()})
+    chart = plots.dots(
+        rows,
+        category="label",
+        series="place",
+        order=order,
+        title=title,
+        xlabel=f"% of {ind.denominator_label}"[:70],
+        source=ctx.source_line,
+    )
+    table = tables.display_table(
+        place_rows.set_index("label").reindex(order).reset_index(),
+        {"label": heading.split(" (")[0].capitalize()},
+    )
     return Section(
         findings=findings,
         chart=plots.show(chart, _alt(title, place_rows, "label")),
@@ -170,22 +188,27 @@ def by_group(ctx: Context, key: str, dimension: str) -> Section:
     )
 
 
-def _group_findings(ctx: Context, ind: indicators.Indicator, rows: pd.DataFrame,
-                    dimension: str) -> list[str]:
+def _group_findings(
+    ctx: Context, ind: indicators.Indicator, rows: pd.DataFrame, dimension: str
+) -> list[str]:
     place = rows[rows["place"] == ctx.place]
     if dimension == "imd_quintile":
         low, high = _row(place, group="1"), _row(place, group="5")
         if low is None or high is None:
             return [f"{ctx.place} has no tumours in one of the extreme deprivation fifths."]
-        return [narrative.group_gap(ctx.place, ind, low, high, "most deprived fifth",
-                                    "least deprived")]
+        return [
+            narrative.group_gap(ctx.place, ind, low, high, "most deprived fifth", "least deprived")
+        ]
     reference = _row(place, group="White")
     findings = []
     for group in ("Asian", "Black", "Mixed", "Other"):
         other = _row(place, group=group)
         if other is not None and reference is not None:
-            findings.append(narrative.group_gap(ctx.place, ind, other, reference,
-                                                f"{group} group", "White group"))
+            findings.append(
+                narrative.group_gap(
+                    ctx.place, ind, other, reference, f"{group} group", "White group"
+                )
+            )
     unknown = _row(place, group="Not known")
     if unknown is not None and not unknown["suppressed"]:
         total = place["denominator"].sum()
@@ -214,13 +237,21 @@ def local_authorities(ctx: Context, key: str) -> Section:
             "beyond chance."
         )
     title = f"{ind.title}: local authorities in {ctx.place}, {ctx.pooled_label}"
-    chart = plots.dots(rows, category="geography_name", title=title,
-                       xlabel=f"% of {ind.denominator_label}"[:70], source=ctx.source_line,
-                       reference={f"{ctx.place} {reference:.1f}%": reference})
+    chart = plots.dots(
+        rows,
+        category="geography_name",
+        title=title,
+        xlabel=f"% of {ind.denominator_label}"[:70],
+        source=ctx.source_line,
+        reference={f"{ctx.place} {reference:.1f}%": reference},
+    )
     table = tables.display_table(rows, {"rank": "Rank", "geography_name": "Local authority"})
     table["Compared with the alliance"] = rows["versus_alliance"].to_numpy()
-    return Section(findings=findings, chart=plots.show(chart, _alt(title, rows, "geography_name")),
-                   table=tables.show(table, caption=f"Local authorities ranked, {ctx.pooled_label}"))
+    return Section(
+        findings=findings,
+        chart=plots.show(chart, _alt(title, rows, "geography_name")),
+        table=tables.show(table, caption=f"Local authorities ranked, {ctx.pooled_label}"),
+    )
 
 
 def standards_table(ctx: Context) -> Section:
@@ -231,14 +262,33 @@ def standards_table(ctx: Context) -> Section:
         part = tables.place_vs_england(ctx.cube, ctx.code, key)
         part = part[part["place"] == ctx.place]
         for _, r in part.iterrows():
-            met = ("met" if r["lower"] >= ind.target else "missed" if r["upper"] < ind.target
-                   else "not distinguishable") if pd.notna(r["value"]) else "suppressed"
-            rows.append({"Standard": ind.short, "Year": r["period"], "Target": f"{ind.target:g}%",
-                         "Performance (95% CI)": tables.format_percent(r["value"], r["lower"],
-                                                                       r["upper"]),
-                         "Target met?": met})
-    return Section(table=tables.show(pd.DataFrame(rows),
-                                     caption=f"{ctx.place}: waiting-time standards by year"))
+            met = (
+                (
+                    "met"
+                    if r["lower"] >= ind.target
+                    else "missed"
+                    if r["upper"] < ind.target
+                    else "not distinguishable"
+                )
+                if pd.notna(r["value"])
+                else "suppressed"
+            )
+            rows.append(
+                {
+                    "Standard": ind.short,
+                    "Year": r["period"],
+                    "Target": f"{ind.target:g}%",
+                    "Performance (95% CI)": tables.format_percent(
+                        r["value"], r["lower"], r["upper"]
+                    ),
+                    "Target met?": met,
+                }
+            )
+    return Section(
+        table=tables.show(
+            pd.DataFrame(rows), caption=f"{ctx.place}: waiting-time standards by year"
+        )
+    )
 
 
 def alliances_ranked(ctx: Context, key: str) -> Section:
@@ -249,8 +299,16 @@ def alliances_ranked(ctx: Context, key: str) -> Section:
     alli = rows[rows["geography_type"] == "alliance"]
     findings = []
     if eng is not None and len(alli):
-        better = (alli["lower"] > eng["value"]) if ind.higher_is_better else (alli["upper"] < eng["value"])
-        worse = (alli["upper"] < eng["value"]) if ind.higher_is_better else (alli["lower"] > eng["value"])
+        better = (
+            (alli["lower"] > eng["value"])
+            if ind.higher_is_better
+            else (alli["upper"] < eng["value"])
+        )
+        worse = (
+            (alli["upper"] < eng["value"])
+            if ind.higher_is_better
+            else (alli["lower"] > eng["value"])
+        )
         findings.append(
             f"In {ctx.latest}, England's figure was {eng['value']:.1f}% ({narrative.ci(eng)}). "
             f"{int(better.sum())} alliances were better than England beyond chance and "
@@ -259,18 +317,27 @@ def alliances_ranked(ctx: Context, key: str) -> Section:
         )
         if ind.target is not None:
             meeting = int((alli["lower"] >= ind.target).sum())
-            findings.append(f"{meeting} of {len(alli)} alliances met the {ind.target:g}% target "
-                            "beyond chance.")
+            findings.append(
+                f"{meeting} of {len(alli)} alliances met the {ind.target:g}% target beyond chance."
+            )
     title = f"{ind.title}: Cancer Alliances, {ctx.latest}"
     reference = {f"England {eng['value']:.1f}%": eng["value"]} if eng is not None else {}
     if ind.target is not None:
         reference[f"Target {ind.target:g}%"] = ind.target
-    chart = plots.dots(alli, category="geography_name", title=title,
-                       xlabel=f"% of {ind.denominator_label}"[:70], source=ctx.source_line,
-                       reference=reference)
+    chart = plots.dots(
+        alli,
+        category="geography_name",
+        title=title,
+        xlabel=f"% of {ind.denominator_label}"[:70],
+        source=ctx.source_line,
+        reference=reference,
+    )
     table = tables.display_table(rows, {"geography_name": "Area"})
-    return Section(findings=findings, chart=plots.show(chart, _alt(title, alli, "geography_name")),
-                   table=tables.show(table, caption=title))
+    return Section(
+        findings=findings,
+        chart=plots.show(chart, _alt(title, alli, "geography_name")),
+        table=tables.show(table, caption=title),
+    )
 
 
 def deprivation_gaps(ctx: Context, key: str) -> Section:
@@ -279,21 +346,34 @@ def deprivation_gaps(ctx: Context, key: str) -> Section:
 
     ind = indicators.get(key)
     cube = ctx.cube
-    rows = cube[(cube["indicator"] == key) & (cube["dimension"] == "imd_quintile")
-                & cube["geography_type"].isin(["alliance", "england"])
-                & cube["group"].isin(["1", "5"])]
+    rows = cube[
+        (cube["indicator"] == key)
+        & (cube["dimension"] == "imd_quintile")
+        & cube["geography_type"].isin(["alliance", "england"])
+        & cube["group"].isin(["1", "5"])
+    ]
     pooled = tables.pooled(rows)
     out = []
     for (name, gtype), part in pooled.groupby(["geography_name", "geography_type"]):
         q1, q5 = _row(part, group="1"), _row(part, group="5")
         if q1 is None or q5 is None or q1["suppressed"] or q5["suppressed"]:
             continue
-        d, lo, hi = compare_proportions(q5["numerator"], q5["denominator"], q1["numerator"],
-                                        q1["denominator"])
+        d, lo, hi = compare_proportions(
+            q5["numerator"], q5["denominator"], q1["numerator"], q1["denominator"]
+        )
         if not ind.higher_is_better:
             d, lo, hi = -d, -hi, -lo
-        out.append({"geography_name": name, "geography_type": gtype, "value": d, "lower": lo,
-                    "upper": hi, "q1": q1["value"], "q5": q5["value"]})
+        out.append(
+            {
+                "geography_name": name,
+                "geography_type": gtype,
+                "value": d,
+                "lower": lo,
+                "upper": hi,
+                "q1": q1["value"],
+                "q5": q5["value"],
+            }
+        )
     gaps = pd.DataFrame(out).sort_values("value", ascending=False)
     alli = gaps[gaps["geography_type"] == "alliance"]
     eng = _row(gaps, geography_type="england")
@@ -301,24 +381,38 @@ def deprivation_gaps(ctx: Context, key: str) -> Section:
     findings = [
         f"Pooling {ctx.pooled_label}, the most deprived fifth was worse off than the least deprived "
         f"in {supported} of {len(alli)} alliances beyond chance"
-        + (f"; in England the gap was {eng['value']:.1f} percentage points "
-           f"(95% CI {eng['lower']:.1f} to {eng['upper']:.1f})." if eng is not None else ".")
+        + (
+            f"; in England the gap was {eng['value']:.1f} percentage points "
+            f"(95% CI {eng['lower']:.1f} to {eng['upper']:.1f})."
+            if eng is not None
+            else "."
+        )
     ]
     title = f"{ind.short}: gap between least and most deprived fifths, {ctx.pooled_label}"
-    chart = plots.dots(alli, category="geography_name", title=title,
-                       xlabel="Gap in percentage points (positive = most deprived worse off)",
-                       source=ctx.source_line,
-                       reference={"No gap": 0.0, **({f"England {eng['value']:.1f}": eng["value"]}
-                                                    if eng is not None else {})})
-    table = pd.DataFrame({
-        "Area": gaps["geography_name"],
-        "Most deprived fifth": gaps["q1"].map(lambda v: f"{v:.1f}%"),
-        "Least deprived fifth": gaps["q5"].map(lambda v: f"{v:.1f}%"),
-        "Gap, points (95% CI)": [f"{v:.1f} ({lo:.1f} to {hi:.1f})"
-                                 for v, lo, hi in zip(gaps["value"], gaps["lower"], gaps["upper"],
-                                                      strict=True)],
-    })
-    return Section(findings=findings,
-                   chart=plots.show(chart, _alt(title, alli.assign(value=alli["value"]),
-                                                "geography_name")),
-                   table=tables.show(table, caption=title))
+    chart = plots.dots(
+        alli,
+        category="geography_name",
+        title=title,
+        xlabel="Gap in percentage points (positive = most deprived worse off)",
+        source=ctx.source_line,
+        reference={
+            "No gap": 0.0,
+            **({f"England {eng['value']:.1f}": eng["value"]} if eng is not None else {}),
+        },
+    )
+    table = pd.DataFrame(
+        {
+            "Area": gaps["geography_name"],
+            "Most deprived fifth": gaps["q1"].map(lambda v: f"{v:.1f}%"),
+            "Least deprived fifth": gaps["q5"].map(lambda v: f"{v:.1f}%"),
+            "Gap, points (95% CI)": [
+                f"{v:.1f} ({lo:.1f} to {hi:.1f})"
+                for v, lo, hi in zip(gaps["value"], gaps["lower"], gaps["upper"], strict=True)
+            ],
+        }
+    )
+    return Section(
+        findings=findings,
+        chart=plots.show(chart, _alt(title, alli.assign(value=alli["value"]), "geography_name")),
+        table=tables.show(table, caption=title),
+    )

@@ -99,8 +99,8 @@ def display_table(
     out["Number"] = rows["numerator"].map(format_count)
     out["Of"] = rows["denominator"].map(format_count)
     out[percent_label] = [
-        format_percent(v, lo, hi) for v, lo, hi in zip(rows["value"], rows["lower"], rows["upper"],
-                                                       strict=True)
+        format_percent(v, lo, hi)
+        for v, lo, hi in zip(rows["value"], rows["lower"], rows["upper"], strict=True)
     ]
     return out.reset_index(drop=True)
 

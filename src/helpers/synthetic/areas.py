@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .calibration import QUINTILE_SHARE_COLUMNS
+from .profiles import QUINTILE_SHARE_COLUMNS
 from .sampling import largest_remainder, largest_remainder_grouped
 
 AREA_CODE_PREFIX = "SYN"

@@ -14,11 +14,6 @@ import pandas as pd
 
 from .sampling import largest_remainder
 
-CELL_COLUMNS: tuple[str, ...] = (
-    "alliance", "alliance_code", "site", "year",
-    "n", "n_early", "n_late", "n_unstageable", "n_missing", "n_stage_1", "n_stage_3",
-)
-
 
 def _split(total: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Round ``total`` x first / (first + second); an even split when both are 0."""
@@ -47,7 +42,6 @@ def cell_counts(
     early, late, unstageable, missing = largest_remainder(groups, total).T
     return pd.DataFrame({
         "alliance": sp["cal24nm"].to_numpy(),
-        "alliance_code": sp["cal24cd"].to_numpy(),
         "site": sp["site"].to_numpy(),
         "year": sp["year"].to_numpy(dtype=np.int64),
         "n": total,

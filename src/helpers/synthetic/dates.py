@@ -22,7 +22,6 @@ Dates never run backwards: referral <= diagnosis <= told <= decision <= treatmen
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..schema import ROUTES, URGENT_ROUTES
 

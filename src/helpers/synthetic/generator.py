@@ -2,7 +2,7 @@
 
 :func:`generate` builds one row per tumour (the columns of
 :data:`helpers.schema.RAW_TUMOUR_COLUMNS` plus fake identifiers) and a small-area
-table. It is calibrated on public aggregates only (see :mod:`.calibration`) and
+table. It is calibrated on public aggregates only (see :mod:`.profiles`) and
 draws in these steps, each from its own random stream:
 
 1. synthetic areas for every local authority (:mod:`.areas`);
@@ -14,6 +14,11 @@ draws in these steps, each from its own random stream:
 7. fake identifiers (:mod:`.identifiers`).
 
 The same arguments always give identical frames.
+
+Alliances are those of ``lad_profile`` (CAL21 footprints under CAL24 names):
+Swindon's areas sit in Somerset, Wiltshire, Avon and Gloucestershire and
+Bassetlaw's in South Yorkshire and Bassetlaw, while the tumour counts are the
+NDRS alliance figures, which count Swindon under Thames Valley.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..schema import ETHNICITIES, RAW_AREA_COLUMNS, RAW_TUMOUR_COLUMNS, ROUTES, SEXES, SITES, STAGES
-from . import calibration
+from . import profiles
 from .areas import build_areas
 from .cells import cell_counts
 from .dates import assign_dates
@@ -110,19 +115,19 @@ def generate(
         (a ``ValueError``) for an unknown alliance, a year outside 2019-2022 or a
         scale that is not positive.
     """
-    chosen = calibration.resolve_alliances(alliances)
-    chosen_years = calibration.resolve_years(years)
+    chosen = profiles.resolve_alliances(alliances)
+    chosen_years = profiles.resolve_years(years)
     if not np.isfinite(scale) or scale <= 0:
         raise ParameterError(f"scale must be a positive number, got {scale!r}")
     rng = _streams(int(seed))
 
-    lad = calibration.lad_profile()
+    lad = profiles.lad_profile()
     all_areas = build_areas(lad, rng["areas"])
     areas = all_areas[all_areas["alliance"].isin(chosen)].reset_index(drop=True)
 
-    cells = cell_counts(calibration.stage_profile(), chosen, chosen_years, scale)
+    cells = cell_counts(profiles.stage_profile(), chosen, chosen_years, scale)
     cell = np.repeat(np.arange(len(cells)), cells["n"].to_numpy())
-    site = np.searchsorted(np.array(SITES), cells["site"].to_numpy())[cell]
+    site = pd.Index(SITES).get_indexer(cells["site"])[cell]
     year = cells["year"].to_numpy()[cell]
 
     area = place_tumours(areas, cells["alliance"].to_numpy()[cell], site, SITES,
@@ -132,45 +137,43 @@ def generate(
 
     age = draw_age(site, SITES, rng["demographics"])
     male = draw_male(site, SITES, rng["demographics"])
-    shares = lad[list(calibration.ETHNICITY_SHARE_COLUMNS)].to_numpy(dtype=float)
+    shares = lad[list(profiles.ETHNICITY_SHARE_COLUMNS)].to_numpy(dtype=float)
     ethnicity = draw_ethnicity(shares[lad_row], rng["demographics"])
 
     stage = assign_stage(cell, cells, quintile, age, ethnicity, rng["stage"])
     route = assign_route(site, SITES, stage, age, quintile, rng["route"])
     dates = assign_dates(year, route, stage, age, quintile, rng["dates"])
 
-    n = len(cell)
-    order = np.lexsort((rng["identifiers"].random(n), dates["diagnosis_date"]))
+    # rows in diagnosis-date order (random within a day), numbered from SYN00000001
     ident = rng["identifiers"]
-    dob = dates_of_birth(dates["diagnosis_date"][order], age[order], ident)
+    n = len(cell)
+    row = np.lexsort((ident.random(n), dates["diagnosis_date"]))
+    sex = np.where(male[row], SEXES.index("Male"), SEXES.index("Female"))
 
-    def at(values: np.ndarray) -> np.ndarray:
-        return values[order]
+    def coded(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=list(categories))
 
-    area_at = area[order]
-    tumours = pd.DataFrame({
+    columns: dict[str, object] = {
         "tumour_id": tumour_ids(n),
-        "diagnosis_date": at(dates["diagnosis_date"]).astype(DATE_DTYPE),
-        "site": pd.Categorical.from_codes(at(site), categories=list(SITES)),
-        "stage": pd.Categorical.from_codes(at(stage), categories=list(STAGES)),
-        "age": at(age),
-        "sex": pd.Categorical.from_codes(at(male).astype(np.int8), categories=list(SEXES)),
-        "ethnicity": pd.Categorical.from_codes(at(ethnicity), categories=list(ETHNICITIES)),
-    })
-    for col in ("lsoa_code", "imd_decile", "lad_code", "lad_name", "icb_code", "icb_name",
-                "alliance"):
-        if col == "imd_decile":
-            tumours[col] = areas[col].to_numpy()[area_at]
-        else:
-            codes, uniques = pd.factorize(areas[col], sort=True)
-            tumours[col] = pd.Categorical.from_codes(codes[area_at], categories=uniques)
-    tumours["route"] = pd.Categorical.from_codes(at(route), categories=list(ROUTES))
-    for col in ("referral_date", "told_outcome_date", "decision_to_treat_date",
-                "first_treatment_date"):
-        tumours[col] = at(dates[col]).astype(DATE_DTYPE)
-    tumours["nhs_number"] = nhs_numbers(n, ident)
-    tumours["postcode"] = postcodes(n, ident)
-    tumours["date_of_birth"] = dob.astype(DATE_DTYPE)
+        "site": coded(site[row], SITES),
+        "stage": coded(stage[row], STAGES),
+        "age": age[row],
+        "sex": coded(sex, SEXES),
+        "ethnicity": coded(ethnicity[row], ETHNICITIES),
+        "imd_decile": areas["imd_decile"].to_numpy()[area[row]],
+        "route": coded(route[row], ROUTES),
+    }
+    for col in ("lsoa_code", "lad_code", "lad_name", "icb_code", "icb_name", "alliance"):
+        codes, uniques = pd.factorize(areas[col], sort=True)
+        columns[col] = coded(codes[area[row]], uniques)
+    for col, values in dates.items():
+        columns[col] = values[row].astype(DATE_DTYPE)
+    columns["nhs_number"] = nhs_numbers(n, ident)
+    columns["postcode"] = postcodes(n, ident)
+    columns["date_of_birth"] = dates_of_birth(
+        dates["diagnosis_date"][row], age[row], ident
+    ).astype(DATE_DTYPE)
+    tumours = pd.DataFrame(columns)
     tumours = tumours[[*RAW_TUMOUR_COLUMNS, *SYNTHETIC_IDENTIFIER_COLUMNS]]
 
     areas_out = areas[[*RAW_AREA_COLUMNS, *AREA_EXTRA_COLUMNS]].copy()

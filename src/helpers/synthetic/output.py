@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..config import SYNTHETIC_LABEL
-from .calibration import CALIBRATION_SOURCES
 from .generator import SyntheticData
+from .profiles import CALIBRATION_SOURCES
 
 GENERATOR_NAME = "helpers.synthetic"
 TUMOURS_FILE = f"{SYNTHETIC_LABEL}_tumours.parquet"
@@ -60,7 +60,8 @@ Calibration sources (Open Government Licence v3.0; Crown copyright and database 
 Files:
   - {TUMOURS_FILE}: {len(data.tumours):,} tumours (one row per tumour)
   - {AREAS_FILE}: {len(data.areas):,} synthetic small areas
-Parquet schema metadata: data_status={SYNTHETIC_LABEL}, generator={GENERATOR_NAME}, seed={data.seed}.
+Parquet schema metadata: data_status={SYNTHETIC_LABEL}, generator={GENERATOR_NAME},
+seed={data.seed}.
 """
 
 

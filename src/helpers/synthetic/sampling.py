@@ -1,4 +1,4 @@
-"""Vectorised random-sampling primitives shared by the generator's steps.
+"""Vectorised random sampling and integer allocation shared by the generator's steps.
 
 Everything here works on whole arrays at once (no per-row Python loops), so a
 national dataset of ~1.4 million tumours is drawn in seconds.
