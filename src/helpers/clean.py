@@ -101,11 +101,12 @@ def read_table(path: Path) -> pd.DataFrame:
 def check_columns(df: pd.DataFrame, path: Path, required: dict[str, str]) -> None:
     """Raise if any required column is missing, naming them all."""
     missing = [c for c in required if c not in df.columns]
+    extra = (SOURCE_ROW, SOURCE_FILE)
     if missing:
         raise InputDataError(
             path,
             f"missing required column(s) {', '.join(map(repr, missing))}; "
-            f"found {', '.join(map(repr, [c for c in df.columns if c not in (SOURCE_ROW, SOURCE_FILE)]))}",
+            f"found {', '.join(map(repr, [c for c in df.columns if c not in extra]))}",
             column=missing[0],
         )
 

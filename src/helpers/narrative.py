@@ -72,7 +72,10 @@ def group_gap(
             f"(95% CI {min(abs(lo), abs(hi)):.1f} to {max(abs(lo), abs(hi)):.1f}), "
             f"so the {who} is worse off."
         )
-    return f"{opening}; the difference is within what chance alone could produce, so no gap is claimed."
+    return (
+        f"{opening}; the difference is within what chance alone could produce, "
+        "so no gap is claimed."
+    )
 
 
 def versus_england(place: str, indicator: Indicator, row: pd.Series, england: pd.Series) -> str:
@@ -98,7 +101,7 @@ def against_target(place: str, indicator: Indicator, row: pd.Series) -> str:
     if indicator.target is None or not _quotable(row):
         return ""
     t = indicator.target
-    head = f"{place} {indicator.short.lower()} in {row['period']}: {pct(row['value'])} ({ci(row)})"
+    head = f"{place}, {row['period']}: {indicator.short} {pct(row['value'])} ({ci(row)})"
     if row["lower"] >= t:
         return f"{head}, meeting the {t:g}% target."
     if row["upper"] < t:
@@ -111,17 +114,108 @@ def trend(place: str, indicator: Indicator, first: pd.Series, last: pd.Series) -
     if not _quotable(first, last):
         return ""
     d, lo, hi = compare_proportions(*_raw(last), *_raw(first))
-    span = f"from {pct(first['value'])} in {first['period']} to {pct(last['value'])} in {last['period']}"
+    span = (
+        f"from {pct(first['value'])} in {first['period']} "
+        f"to {pct(last['value'])} in {last['period']}"
+    )
+    share = f"In {place}, the share of {indicator.subject} that {indicator.predicate}"
     if lo > 0:
-        return (
-            f"In {place}, the share of {indicator.subject} that {indicator.predicate} rose {span}."
-        )
+        return f"{share} rose {span}."
     if hi < 0:
-        return (
-            f"In {place}, the share of {indicator.subject} that {indicator.predicate} fell {span}."
-        )
+        return f"{share} fell {span}."
     return (
         f"In {place}, the share of {indicator.subject} that {indicator.predicate} was "
         f"{pct(first['value'])} in {first['period']} and {pct(last['value'])} in {last['period']}: "
         "no change beyond chance."
+    )
+
+
+def target_status(indicator: Indicator, row: pd.Series) -> str:
+    """Return "met", "missed", "not distinguishable" or "suppressed" for one row."""
+    if not _quotable(row):
+        return "suppressed"
+    if row["lower"] >= indicator.target:
+        return "met"
+    if row["upper"] < indicator.target:
+        return "missed"
+    return "not distinguishable"
+
+
+def _relation(indicator: Indicator, row: pd.Series, england: pd.Series) -> str:
+    if england["value"] < row["lower"]:
+        return "above"
+    if england["value"] > row["upper"]:
+        return "below"
+    return "similar to"
+
+
+def headline_versus_england(
+    place: str, indicator: Indicator, row: pd.Series, england: pd.Series
+) -> str:
+    """A chart title stating the place's latest figure against England's."""
+    if not _quotable(row, england):
+        return f"{indicator.title}, {place}"
+    relation = _relation(indicator, row, england)
+    return (
+        f"{place}: {indicator.short.lower()} {pct(row['value'])} in {row['period']}, "
+        f"{relation} England ({pct(england['value'])})"
+    )
+
+
+def headline_gap(indicator: Indicator, sentences: str, place: str, dimension: str) -> str:
+    """A chart title stating whether any group gap was supported by the intervals."""
+    if "worse off" in sentences:
+        if dimension == "deprivation":
+            return f"{place}: {indicator.short.lower()} differs by deprivation beyond chance"
+        return f"{place}: {indicator.short.lower()} differs between ethnic groups beyond chance"
+    return f"{place}: no {dimension} gap in {indicator.short.lower()} beyond chance"
+
+
+def spread(place: str, indicator: Indicator, top: pd.Series, bottom: pd.Series, n: int,
+           worse: int, areas: str) -> str:
+    """The range across a place's areas and how many are worse than the place beyond chance."""
+    count = "1 is" if worse == 1 else f"{worse} are"
+    return (
+        f"Across {n} {areas} in {place}, {indicator.short.lower()} ranged from "
+        f"{pct(top['value'])} in {top['geography_name']} to {pct(bottom['value'])} in "
+        f"{bottom['geography_name']}; {count} worse than {place} as a whole beyond chance."
+    )
+
+
+def alliances_against_england(
+    indicator: Indicator, alliances: pd.DataFrame, england: pd.Series, period: str
+) -> str:
+    """How many alliances are better or worse than England beyond chance."""
+    above = int((alliances["lower"] > england["value"]).sum())
+    below = int((alliances["upper"] < england["value"]).sum())
+    better, worse = (above, below) if indicator.higher_is_better else (below, above)
+    return (
+        f"In {period}, England's figure was {pct(england['value'])} ({ci(england)}). "
+        f"{better} alliances were better than England beyond chance and {worse} worse; "
+        f"the range was {pct(alliances['value'].min())} to {pct(alliances['value'].max())}."
+    )
+
+
+def headline_alliances(indicator: Indicator, alliances: pd.DataFrame, england: pd.Series) -> str:
+    """A chart title counting alliances above and below England beyond chance."""
+    above = int((alliances["lower"] > england["value"]).sum())
+    below = int((alliances["upper"] < england["value"]).sum())
+    return (
+        f"{indicator.short}: {above} alliances above England's {pct(england['value'])} "
+        f"beyond chance, {below} below"
+    )
+
+
+def gaps_summary(indicator: Indicator, supported: int, total: int, england: pd.Series | None,
+                 period: str) -> str:
+    """The deprivation gap across alliances, with England's gap and its interval."""
+    text = (
+        f"Over {period}, the most deprived fifth was worse off than the least deprived in "
+        f"{supported} of {total} alliances beyond chance"
+    )
+    if england is None:
+        return text + "."
+    return (
+        f"{text}; in England the gap was {england['value']:.1f} percentage points "
+        f"(95% CI {england['lower']:.1f} to {england['upper']:.1f})."
     )

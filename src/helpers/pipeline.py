@@ -64,6 +64,7 @@ class RunResult:
 
     results: list[JobResult] = field(default_factory=list)
     seconds: float = 0.0
+    finished_at: str = ""
 
     @property
     def failed(self) -> list[JobResult]:
@@ -163,6 +164,18 @@ def execute(job: Job, root: str, kernel: str, timeout: int) -> JobResult:
     )
 
 
+def _keep_earlier_reports(reports: Path, entries: list[dict]) -> list[dict]:
+    """Add the earlier run's reports that this (partial) run did not redo and that still exist."""
+    try:
+        earlier = report.read_manifest(reports)["notebooks"]
+    except (InsightsError, KeyError, ValueError):
+        return entries
+    done = {e["html"] for e in entries}
+    kept = [e for e in earlier
+            if e["html"] not in done and e.get("ok") and (reports / e["html"]).exists()]
+    return entries + kept
+
+
 def _describe(exc: BaseException) -> str:
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
@@ -200,6 +213,9 @@ def run(
     generated = ensure_data(paths, source)
     root = str(paths.root)
     paths.reports.mkdir(parents=True, exist_ok=True)
+    if selected is None:  # a full run replaces every report
+        for stale in paths.reports.glob("*.html"):
+            stale.unlink()
 
     clean_job = Job(
         "data", "Data quality and cleaning", CLEAN_NOTEBOOK, {"source": source}, "data-quality"
@@ -223,13 +239,17 @@ def run(
                 bar.set_postfix_str(done.title[:30])
                 result.results.append(done)
     result.seconds = round(time.perf_counter() - started, 2)
+    result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     status = read_status(paths) if clean.ok else {"source": source, "synthetic": False}
-    report.write_index(paths.reports, status, [asdict(r) for r in result.results])
+    entries = [{**asdict(r), "run_at": result.finished_at} for r in result.results]
+    if selected is not None:
+        entries = _keep_earlier_reports(paths.reports, entries)
+    report.write_index(paths.reports, status, entries)
     report.write_manifest(
         paths.reports,
         {
-            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "generated_at": result.finished_at,
             "commit": report.git_commit(Path(__file__).resolve().parents[2]),
             "source": source,
             "data_status": status.get("data_status", "unknown"),
@@ -241,7 +261,8 @@ def run(
             "timeout_seconds": timeout,
             "packages": report.package_versions(),
             "total_seconds": result.seconds,
-            "notebooks": [asdict(r) for r in result.results],
+            "this_run": [r.html for r in result.results],
+            "notebooks": entries,
             "errors": [f"{r.title}: {r.error}" for r in result.failed],
         },
     )
