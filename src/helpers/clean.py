@@ -227,10 +227,14 @@ def read_tumours(files: list[Path]) -> pd.DataFrame:
     return df
 
 
-def read_areas(paths: Paths, source: str, tumours: pd.DataFrame) -> pd.DataFrame:
-    """Return the small-area table: from the source's areas file, else from the tumours."""
+def area_files(paths: Paths, source: str) -> list[Path]:
+    """Return the optional small-area files of ``source``."""
     folder = paths.raw_synthetic if source == "synthetic" else paths.raw_local
-    files = sorted(p for p in folder.glob("*areas*") if p.suffix.lower() in (".csv", ".parquet"))
+    return sorted(p for p in folder.glob("*areas*") if p.suffix.lower() in (".csv", ".parquet"))
+
+
+def read_areas(files: list[Path], tumours: pd.DataFrame) -> pd.DataFrame:
+    """Return the small-area table: from the areas files, else derived from the tumours."""
     cols = [
         "lsoa_code",
         "lad_code",
@@ -310,12 +314,13 @@ def write_parquet(df: pd.DataFrame, path: Path, status: dict) -> Path:
     return path
 
 
-def write_quarantine(df: pd.DataFrame, reasons: pd.Series, folder: Path) -> Path:
-    """Write the set-aside rows (identifiers removed) with their reasons."""
+def write_quarantine(df: pd.DataFrame, reasons: pd.Series, folder: Path, status: str) -> Path:
+    """Write the set-aside rows (identifiers removed) with their reasons and data status."""
     folder.mkdir(parents=True, exist_ok=True)
     keep = [c for c in df.columns if c not in IDENTIFIER_COLUMNS and c != "alliance_code"]
     out = df.loc[reasons != "", keep].copy()
     out.insert(0, "reason", reasons[reasons != ""])
+    out.insert(0, "data_status", status)
     path = folder / "tumours_quarantine.csv"
     out.to_csv(path, index=False)
     return path
@@ -346,6 +351,7 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
     if result.rows_in != result.kept + result.quarantined:  # pragma: no cover - invariant
         raise AssertionError(f"counts do not reconcile: {result.summary()}")
 
+    areas_in = area_files(paths, source)
     synthetic = is_synthetic(files)
     status = {
         "data_status": SYNTHETIC_LABEL if synthetic else "RECORD-LEVEL",
@@ -353,19 +359,19 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
         "synthetic": synthetic,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "years": sorted(int(y) for y in tumours["year"].unique()),
-        "inputs": [{"file": p.name, "sha256": sha256(p)} for p in files],
+        "inputs": [{"file": p.name, "sha256": sha256(p)} for p in [*files, *areas_in]],
         "rows_in": result.rows_in,
         "kept": result.kept,
         "quarantined": result.quarantined,
         "quarantine_reasons": result.reasons,
     }
-    areas = read_areas(paths, source, tumours)
+    areas = read_areas(areas_in, tumours)
     out = paths.processed
     result.outputs = [
         write_parquet(tumours, out / "tumours.parquet", status),
         write_parquet(areas, out / "areas.parquet", status),
         write_parquet(build_cube(tumours), out / "cube.parquet", status),
-        write_quarantine(raw, reasons, paths.quarantine),
+        write_quarantine(raw, reasons, paths.quarantine, status["data_status"]),
     ]
     status_path = out / "data_status.json"
     status_path.write_text(json.dumps(status, indent=2))

@@ -65,22 +65,22 @@ def build_cube(tumours: pd.DataFrame) -> pd.DataFrame:
         flags[f"{key}\tnumerator"] = num
         flags[f"{key}\tdenominator"] = den
     base = pd.DataFrame(flags, index=tumours.index)
-    base["period"] = tumours["year"].astype(str)
-    base["_england_code"] = ENGLAND_CODE
-    base["_england_name"] = "England"
-    base["_no_parent"] = ""
-    base["_all"] = "All"
+    n = len(tumours)
+    base["period"] = tumours["year"].astype(str).astype("category")
+    for col, value in (("_england_code", ENGLAND_CODE), ("_england_name", "England"),
+                       ("_no_parent", ""), ("_all", "All")):
+        base[col] = pd.Categorical.from_codes([0] * n, categories=[value])
     for col in ("alliance_code", "alliance", "icb_code", "icb_name", "lad_code", "lad_name",
                 "ethnicity", "sex", "age_band", "site", "route"):
-        base[col] = tumours[col].astype(str)
-    base["imd_quintile"] = tumours["imd_quintile"].astype(str)
+        base[col] = tumours[col].astype("category")
+    base["imd_quintile"] = tumours["imd_quintile"].astype(str).astype("category")
     flag_cols = list(flags)
 
     frames = []
     for level, (code, name, parent) in GEOGRAPHIES.items():
         for dimension, group_cols in DIMENSIONS.items():
             keys = ["period", code, name, parent, *group_cols]
-            counts = base.groupby(keys, sort=False)[flag_cols].sum()
+            counts = base.groupby(keys, sort=False, observed=True)[flag_cols].sum()
             frames.append(_to_long(counts, level, dimension, len(group_cols)))
     cube = pd.concat(frames, ignore_index=True)
     cube = cube[cube["denominator"] > 0].reset_index(drop=True)

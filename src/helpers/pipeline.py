@@ -10,8 +10,11 @@ failing does not stop the others; the result says which failed and why.
 from __future__ import annotations
 
 import os
+import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from multiprocessing import get_context
@@ -136,15 +139,16 @@ def execute(job: Job, root: str, kernel: str, timeout: int) -> JobResult:
     error = ""
     try:
         safe = params.validate(source, job.parameters)
-        pm.execute_notebook(
-            str(source),
-            str(executed),
-            parameters=safe,
-            kernel_name=kernel,
-            execution_timeout=timeout,
-            progress_bar=False,
-            log_output=False,
-        )
+        with _stderr_to(executed.with_suffix(".log")):  # kernel log lines: to file
+            pm.execute_notebook(
+                str(source),
+                str(executed),
+                parameters=safe,
+                kernel_name=kernel,
+                execution_timeout=timeout,
+                progress_bar=False,
+                log_output=False,
+            )
     except Exception as exc:  # noqa: BLE001 - recorded and reported, the run goes on
         error = _describe(exc)
     if executed.exists():
@@ -174,6 +178,21 @@ def _keep_earlier_reports(reports: Path, entries: list[dict]) -> list[dict]:
     kept = [e for e in earlier
             if e["html"] not in done and e.get("ok") and (reports / e["html"]).exists()]
     return entries + kept
+
+
+@contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Point file descriptor 2 (inherited by the kernel process) at ``path`` for a while."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with path.open("w") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _describe(exc: BaseException) -> str:
