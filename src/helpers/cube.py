@@ -84,6 +84,8 @@ def build_cube(tumours: pd.DataFrame) -> pd.DataFrame:
             frames.append(_to_long(counts, level, dimension, len(group_cols)))
     cube = pd.concat(frames, ignore_index=True)
     cube = cube[cube["denominator"] > 0].reset_index(drop=True)
+    for col in CUBE_COLUMNS[:-2]:
+        cube[col] = cube[col].astype(str)
     return cube.loc[:, list(CUBE_COLUMNS)]
 
 
