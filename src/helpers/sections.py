@@ -345,10 +345,11 @@ def deprivation_gaps(ctx: Context, key: str) -> Section:
                    table=tables.show(table, caption=title))
 
 
-def _gaps(pooled: pd.DataFrame, higher_is_better: bool) -> pd.DataFrame:
-    """Least minus most deprived (or the reverse), with Newcombe intervals, per area."""
+def _gaps(rows: pd.DataFrame, higher_is_better: bool,
+          by: tuple[str, ...] = ("geography_name", "geography_type")) -> pd.DataFrame:
+    """Least minus most deprived (or the reverse), with Newcombe intervals, per ``by`` group."""
     out = []
-    for (name, gtype), part in pooled.groupby(["geography_name", "geography_type"]):
+    for keys, part in rows.groupby(list(by)):
         q1, q5 = _row(part, group="1"), _row(part, group="5")
         if q1 is None or q5 is None or q1["suppressed"] or q5["suppressed"]:
             continue
@@ -356,7 +357,31 @@ def _gaps(pooled: pd.DataFrame, higher_is_better: bool) -> pd.DataFrame:
                                         q1["denominator"])
         if not higher_is_better:
             d, lo, hi = -d, -hi, -lo
-        out.append({"geography_name": name, "geography_type": gtype, "value": d, "lower": lo,
-                    "upper": hi, "q1": q1["value"], "q5": q5["value"]})
-    columns = ["geography_name", "geography_type", "value", "lower", "upper", "q1", "q5"]
+        out.append({**dict(zip(by, keys, strict=True)), "value": d, "lower": lo, "upper": hi,
+                    "q1": q1["value"], "q5": q5["value"]})
+    columns = [*by, "value", "lower", "upper", "q1", "q5"]
     return pd.DataFrame(out, columns=columns).sort_values("value", ascending=False)
+
+
+def gap_by_year(ctx: Context, key: str) -> Section:
+    """The most vs least deprived fifth in each year, with the gap and its interval."""
+    ind = indicators.get(key)
+    rows = tables.place_vs_england(ctx.cube, ctx.code, key, "imd_quintile")
+    gaps = _gaps(rows, ind.higher_is_better, by=("place", "period"))
+    gaps = (gaps.assign(england=gaps["place"] == "England")
+            .sort_values(["england", "period"]).reset_index(drop=True))
+    table = pd.DataFrame({
+        "Area": gaps["place"],
+        "Year": gaps["period"],
+        "Most deprived fifth": gaps["q1"].map(lambda v: f"{v:.1f}%"),
+        "Least deprived fifth": gaps["q5"].map(lambda v: f"{v:.1f}%"),
+        "Gap, points (95% CI)": [
+            f"{v:.1f} ({lo:.1f} to {hi:.1f})"
+            for v, lo, hi in zip(gaps["value"], gaps["lower"], gaps["upper"], strict=True)
+        ],
+        "Beyond chance?": ["yes" if lo > 0 or hi < 0 else "no"
+                           for lo, hi in zip(gaps["lower"], gaps["upper"], strict=True)],
+    })
+    caption = (f"{ind.short}: gap between the least and the most deprived fifths by year "
+               "(positive = most deprived worse off)")
+    return Section(table=tables.show(table, caption=caption))
