@@ -227,6 +227,11 @@ def read_tumours(files: list[Path]) -> pd.DataFrame:
     return df
 
 
+AREA_TEXT_COLUMNS = (
+    "lsoa_code", "lad_code", "lad_name", "icb_code", "icb_name", "alliance_code", "alliance",
+)
+
+
 def area_files(paths: Paths, source: str) -> list[Path]:
     """Return the optional small-area files of ``source``."""
     folder = paths.raw_synthetic if source == "synthetic" else paths.raw_local
@@ -235,16 +240,7 @@ def area_files(paths: Paths, source: str) -> list[Path]:
 
 def read_areas(files: list[Path], tumours: pd.DataFrame) -> pd.DataFrame:
     """Return the small-area table: from the areas files, else derived from the tumours."""
-    cols = [
-        "lsoa_code",
-        "lad_code",
-        "lad_name",
-        "icb_code",
-        "icb_name",
-        "alliance_code",
-        "alliance",
-        "imd_decile",
-    ]
+    cols = [*AREA_TEXT_COLUMNS, "imd_decile"]
     if not files:
         areas = tumours[cols].drop_duplicates("lsoa_code").copy()
         areas["population"] = pd.NA
@@ -261,15 +257,7 @@ def read_areas(files: list[Path], tumours: pd.DataFrame) -> pd.DataFrame:
             frames.append(df)
         areas = pd.concat(frames, ignore_index=True)[[*cols, "population"]]
     areas["imd_quintile"] = (areas["imd_decile"].astype("int64") + 1) // 2
-    for col in (
-        "lsoa_code",
-        "lad_code",
-        "lad_name",
-        "icb_code",
-        "icb_name",
-        "alliance_code",
-        "alliance",
-    ):
+    for col in AREA_TEXT_COLUMNS:
         areas[col] = areas[col].astype(str)
     return areas.reset_index(drop=True)
 

@@ -330,18 +330,9 @@ def deprivation_gaps(ctx: Context, key: str) -> Section:
     chart = plots.dots(alli, category="geography_name", title=title,
                        xlabel="Gap in percentage points (positive = most deprived worse off)",
                        source=ctx.source_line, reference=reference)
-    table = pd.DataFrame({
-        "Area": gaps["geography_name"],
-        "Most deprived fifth": gaps["q1"].map(lambda v: f"{v:.1f}%"),
-        "Least deprived fifth": gaps["q5"].map(lambda v: f"{v:.1f}%"),
-        "Gap, points (95% CI)": [
-            f"{v:.1f} ({lo:.1f} to {hi:.1f})"
-            for v, lo, hi in zip(gaps["value"], gaps["lower"], gaps["upper"], strict=True)
-        ],
-    })
-    alt_rows = alli.assign(value=alli["value"])
+    table = _gap_table(gaps, {"geography_name": "Area"})
     return Section(findings=findings,
-                   chart=plots.show(chart, _alt(title, alt_rows, "geography_name")),
+                   chart=plots.show(chart, _alt(title, alli, "geography_name")),
                    table=tables.show(table, caption=title))
 
 
@@ -363,6 +354,22 @@ def _gaps(rows: pd.DataFrame, higher_is_better: bool,
     return pd.DataFrame(out, columns=columns).sort_values("value", ascending=False)
 
 
+def _gap_table(gaps: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """Display table of gaps: the chosen label columns, both fifths, the gap and its verdict."""
+    table = gaps[list(columns)].rename(columns=columns).reset_index(drop=True)
+    table["Most deprived fifth"] = [f"{v:.1f}%" for v in gaps["q1"]]
+    table["Least deprived fifth"] = [f"{v:.1f}%" for v in gaps["q5"]]
+    table["Gap, points (95% CI)"] = [
+        f"{v:.1f} ({lo:.1f} to {hi:.1f})"
+        for v, lo, hi in zip(gaps["value"], gaps["lower"], gaps["upper"], strict=True)
+    ]
+    table["Beyond chance?"] = [
+        "yes" if lo > 0 or hi < 0 else "no"
+        for lo, hi in zip(gaps["lower"], gaps["upper"], strict=True)
+    ]
+    return table
+
+
 def gap_by_year(ctx: Context, key: str) -> Section:
     """The most vs least deprived fifth in each year, with the gap and its interval."""
     ind = indicators.get(key)
@@ -370,18 +377,7 @@ def gap_by_year(ctx: Context, key: str) -> Section:
     gaps = _gaps(rows, ind.higher_is_better, by=("place", "period"))
     gaps = (gaps.assign(england=gaps["place"] == "England")
             .sort_values(["england", "period"]).reset_index(drop=True))
-    table = pd.DataFrame({
-        "Area": gaps["place"],
-        "Year": gaps["period"],
-        "Most deprived fifth": gaps["q1"].map(lambda v: f"{v:.1f}%"),
-        "Least deprived fifth": gaps["q5"].map(lambda v: f"{v:.1f}%"),
-        "Gap, points (95% CI)": [
-            f"{v:.1f} ({lo:.1f} to {hi:.1f})"
-            for v, lo, hi in zip(gaps["value"], gaps["lower"], gaps["upper"], strict=True)
-        ],
-        "Beyond chance?": ["yes" if lo > 0 or hi < 0 else "no"
-                           for lo, hi in zip(gaps["lower"], gaps["upper"], strict=True)],
-    })
+    table = _gap_table(gaps, {"place": "Area", "period": "Year"})
     caption = (f"{ind.short}: gap between the least and the most deprived fifths by year "
                "(positive = most deprived worse off)")
     return Section(table=tables.show(table, caption=caption))
