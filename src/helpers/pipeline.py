@@ -240,6 +240,8 @@ def run(
         "data", "Data quality and cleaning", CLEAN_NOTEBOOK, {"source": source}, "data-quality"
     )
     result = RunResult()
+    if progress:
+        print(f"Cleaning the {source} data (01_clean.ipynb)...", flush=True)
     clean = execute(clean_job, root, kernel, timeout)
     result.results.append(clean)
     if clean.ok:
