@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import alliances, params
 from .config import KERNEL_NAME, paths
@@ -61,6 +62,24 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     for path in written:
         print(f"  wrote {path}")
     return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Download (or import with --from) the official public files into data/raw/public."""
+    from .sources import fetch
+
+    root = paths().raw_public
+    try:
+        if args.from_dir:
+            outcomes = fetch.import_from(args.from_dir, root)
+        else:
+            outcomes = fetch.fetch(root, base_url=args.mirror, show_progress=not args.quiet)
+    except fetch.OfflineError as err:
+        print(f"offline: {err}; the default data still work (alliances run)", file=sys.stderr)
+        return 3
+    print(fetch.summary(outcomes))
+    print(f"Recorded in {root / 'manifest.json'}")
+    return 0 if all(o.status in ("fetched", "imported", "present") for o in outcomes) else 1
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
@@ -121,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--alliance", action="append", help="limit to this alliance (repeatable); default all"
     )
     p_demo.set_defaults(func=cmd_demo_data)
+
+    p_fetch = sub.add_parser("fetch", help="download the official public files")
+    p_fetch.add_argument("--from", dest="from_dir", type=Path, default=None,
+                         help="import from a local folder laid out like ../shared/data/real")
+    p_fetch.add_argument("--mirror", default=None,
+                         help="base URL of a mirror laid out like the catalogue paths")
+    p_fetch.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_fetch.set_defaults(func=cmd_fetch)
 
     for name, func, text in (
         ("clean", cmd_clean, "clean raw data into data/processed"),

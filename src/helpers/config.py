@@ -47,6 +47,10 @@ class Paths:
         return self.raw / "synthetic"
 
     @property
+    def raw_public(self) -> Path:
+        return self.raw / "public"
+
+    @property
     def raw_local(self) -> Path:
         return self.raw / "local"
 
