@@ -23,8 +23,12 @@ REAL = SHARED / "data" / "real"
 pytestmark = pytest.mark.skipif(
     not REAL.exists(), reason="../shared/data/real is absent: the downloader is tested on it"
 )
-SMALL = ["ons/CAL24_names_codes.json", "lookups/provider_to_alliance.csv",
-         "nhs_galleri/galleri_trial_alliances.csv", "ndrs/cancer_prevalence_2020_population_by_alliance.csv"]
+SMALL = [
+    "ons/CAL24_names_codes.json",
+    "lookups/provider_to_alliance.csv",
+    "nhs_galleri/galleri_trial_alliances.csv",
+    "ndrs/cancer_prevalence_2020_population_by_alliance.csv",
+]
 
 
 class RangeHandler(SimpleHTTPRequestHandler):
