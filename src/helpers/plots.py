@@ -53,6 +53,7 @@ def trend(
     ylabel: str,
     source: str,
     target: float | None = None,
+    xlabel: str = "Year of diagnosis",
 ) -> plt.Figure:
     """Lines of ``value`` by ``period`` for each ``series``, with 95% interval bars."""
     fig, ax = plt.subplots(figsize=(8, 4.2))
@@ -80,8 +81,12 @@ def trend(
             fontsize=9,
             color=TARGET_COLOUR,
         )
+    periods = sorted(rows["period"].unique())
+    if len(periods) > 12:  # label every sixth month so the axis stays readable
+        ax.set_xticks(periods[::6])
+        ax.tick_params(axis="x", labelrotation=45)
     ax.legend(frameon=False)
-    return _finish(fig, ax, title, "Year of diagnosis", ylabel, source)
+    return _finish(fig, ax, title, xlabel, ylabel, source)
 
 
 def dots(

@@ -36,18 +36,22 @@ class Context:
     def code(self) -> str:
         return self.alliance.code if self.alliance else ENGLAND_CODE
 
-    @property
-    def periods(self) -> list[str]:
-        return sorted(self.cube["period"].unique())
+    def periods(self, key: str | None = None) -> list[str]:
+        """The periods with data, for one indicator or all."""
+        cube = self.cube if key is None else self.cube[self.cube["indicator"] == key]
+        return sorted(cube["period"].unique())
 
-    @property
-    def latest(self) -> str:
-        return self.periods[-1]
+    def latest(self, key: str) -> str:
+        return self.periods(key)[-1]
 
-    @property
-    def pooled_label(self) -> str:
-        p = self.periods
-        return p[0] if len(p) == 1 else f"{p[0]}-{p[-1]}"
+    def pooled_label(self, key: str) -> str:
+        p = self.periods(key)
+        return p[0] if len(p) == 1 else f"{p[0]} to {p[-1]}"
+
+    def has(self, key: str, dimension: str = "all") -> bool:
+        """Whether the data hold this indicator broken down by this dimension."""
+        cube = self.cube
+        return bool(((cube["indicator"] == key) & (cube["dimension"] == dimension)).any())
 
     @property
     def source_line(self) -> str:
@@ -107,7 +111,7 @@ def _axis(ind: indicators.Indicator) -> str:
 
 def header(ctx: Context) -> Section:
     """The report's opening: title, what the data are, what the report covers."""
-    years = ctx.periods
+    years = ctx.periods()
     data = (
         "SYNTHETIC demonstration data: generated records that look like a cancer registry "
         "extract but describe no real person."
@@ -125,30 +129,66 @@ def header(ctx: Context) -> Section:
 
 def key_findings(ctx: Context) -> Section:
     """The few sentences a reader needs first: stage, the deprivation gap, the standards."""
-    early = indicators.get("early_stage")
-    rows = tables.place_vs_england(ctx.cube, ctx.code, "early_stage")
-    place, eng = (_row(rows, place=ctx.place, period=ctx.latest),
-                  _row(rows, place="England", period=ctx.latest))
     findings = []
-    if place is not None and eng is not None and ctx.alliance is not None:
-        findings.append(narrative.versus_england(ctx.place, early, place, eng))
-    findings += _deprivation_findings(ctx, early, _pooled_groups(ctx, "early_stage",
-                                                                  "imd_quintile"))
+    if ctx.has("early_stage"):
+        early = indicators.get("early_stage")
+        rows = tables.place_vs_england(ctx.cube, ctx.code, "early_stage")
+        latest = ctx.latest("early_stage")
+        place, eng = (_row(rows, place=ctx.place, period=latest),
+                      _row(rows, place="England", period=latest))
+        if place is not None and eng is not None and ctx.alliance is not None:
+            findings.append(narrative.versus_england(ctx.place, early, place, eng))
+    if ctx.has("early_stage", "imd_quintile"):
+        findings += _deprivation_findings(
+            ctx, indicators.get("early_stage"),
+            _pooled_groups(ctx, "early_stage", "imd_quintile"))
     for key in indicators.WAITING_TIME_INDICATORS:
+        if not ctx.has(key):
+            continue
         part = tables.place_vs_england(ctx.cube, ctx.code, key)
-        latest = _row(part, place=ctx.place, period=ctx.latest)
+        latest = _row(part, place=ctx.place, period=ctx.latest(key))
         if latest is not None:
             findings.append(narrative.against_target(ctx.place, indicators.get(key), latest))
     return Section(intro="<h2>Key findings</h2>", findings=findings)
 
 
+DIMENSION_WORDS = {
+    "all": "at all",
+    "imd_quintile": "by deprivation",
+    "ethnicity": "by ethnic group",
+    "lad": "by local authority",
+}
+
+
+def unavailable(ctx: Context, key: str, dimension: str = "all") -> Section | None:
+    """A plain statement when the data do not hold this breakdown, else None."""
+    if dimension == "lad":
+        present = bool(((ctx.cube["geography_type"] == "lad")
+                        & (ctx.cube["indicator"] == key)).any())
+    else:
+        present = ctx.has(key, dimension)
+    if present:
+        return None
+    ind = indicators.get(key)
+    source = ctx.status.get("source", "these")
+    text = (
+        f"{ind.title} {DIMENSION_WORDS.get(dimension, 'by ' + dimension)} is not available in "
+        f"the {source} data, so it is not shown; nothing is estimated in its place. An analyst "
+        "with record-level access can add it: put a registry extract in data/raw/local/ "
+        "(columns listed in README.md) and run `alliances run --source local`."
+    )
+    return Section(findings=[text])
+
+
 def over_time(ctx: Context, key: str) -> Section:
     """The indicator by year for the place and England, against the target."""
+    if (missing := unavailable(ctx, key, "all")) is not None:
+        return missing
     ind = indicators.get(key)
     rows = tables.place_vs_england(ctx.cube, ctx.code, key)
-    latest = _row(rows, place=ctx.place, period=ctx.latest)
-    latest_eng = _row(rows, place="England", period=ctx.latest)
-    first = _row(rows, place=ctx.place, period=ctx.periods[0])
+    latest = _row(rows, place=ctx.place, period=ctx.latest(key))
+    latest_eng = _row(rows, place="England", period=ctx.latest(key))
+    first = _row(rows, place=ctx.place, period=ctx.periods(key)[0])
     findings = []
     title = f"{ind.title}, {ctx.place}"
     if ctx.alliance is not None and latest is not None and latest_eng is not None:
@@ -156,10 +196,12 @@ def over_time(ctx: Context, key: str) -> Section:
         title = narrative.headline_versus_england(ctx.place, ind, latest, latest_eng)
     if latest is not None:
         findings.append(narrative.against_target(ctx.place, ind, latest))
-        if first is not None and len(ctx.periods) > 1:
+        if first is not None and len(ctx.periods(key)) > 1:
             findings.append(narrative.trend(ctx.place, ind, first, latest))
+    monthly = len(ctx.latest(key)) == 7  # "YYYY-MM"
     chart = plots.trend(rows, series="place", title=title, ylabel=_axis(ind),
-                        source=ctx.source_line, target=ind.target)
+                        source=ctx.source_line, target=ind.target,
+                        xlabel="Month" if monthly else "Year of diagnosis")
     table = tables.display_table(rows, {"place": "Area", "period": "Year"})
     labelled = rows.assign(label=rows["place"] + " " + rows["period"])
     return Section(
@@ -175,6 +217,8 @@ def _pooled_groups(ctx: Context, key: str, dimension: str) -> pd.DataFrame:
 
 def by_group(ctx: Context, key: str, dimension: str) -> Section:
     """The indicator across deprivation quintiles or ethnic groups, pooled over all years."""
+    if (missing := unavailable(ctx, key, dimension)) is not None:
+        return missing
     ind = indicators.get(key)
     rows = _pooled_groups(ctx, key, dimension)
     if dimension == "imd_quintile":
@@ -190,7 +234,7 @@ def by_group(ctx: Context, key: str, dimension: str) -> Section:
         heading = "Ethnic group"
         findings = _ethnicity_findings(ctx, ind, rows)
         title = narrative.headline_gap(ind, " ".join(findings), ctx.place, "ethnicity")
-    title = f"{title} ({ctx.pooled_label})"
+    title = f"{title} ({ctx.pooled_label(key)})"
     place_rows = rows[rows["place"] == ctx.place].set_index("label").reindex(order).reset_index()
     chart = plots.dots(rows, category="label", series="place", order=order, title=title,
                        xlabel=_axis(ind), source=ctx.source_line)
@@ -199,7 +243,7 @@ def by_group(ctx: Context, key: str, dimension: str) -> Section:
         findings=findings,
         chart=plots.show(chart, _alt(title, place_rows.dropna(subset=["place"]), "label")),
         table=tables.show(table, caption=f"{ind.title}: {ctx.place} by "
-                                         f"{heading.lower()}, {ctx.pooled_label}"),
+                                         f"{heading.lower()}, {ctx.pooled_label(key)}"),
     )
 
 
@@ -235,6 +279,8 @@ def _ethnicity_findings(ctx: Context, ind: indicators.Indicator,
 
 def local_authorities(ctx: Context, key: str) -> Section:
     """The alliance's local authorities ranked, pooled over all years."""
+    if (missing := unavailable(ctx, key, "lad")) is not None:
+        return missing
     ind = indicators.get(key)
     rows = tables.local_authorities(ctx.cube, ctx.code, key)
     reference = rows.attrs["alliance_value"]
@@ -249,7 +295,7 @@ def local_authorities(ctx: Context, key: str) -> Section:
                                          "local authorities"))
         title = (f"{ind.short} ranges from {bottom['value']:.1f}% to {top['value']:.1f}% "
                  f"across {ctx.place}'s local authorities")
-    title = f"{title} ({ctx.pooled_label})"
+    title = f"{title} ({ctx.pooled_label(key)})"
     chart = plots.dots(rows, category="geography_name", title=title, xlabel=_axis(ind),
                        source=ctx.source_line,
                        reference={f"{ctx.place} {reference:.1f}%": reference})
@@ -258,7 +304,7 @@ def local_authorities(ctx: Context, key: str) -> Section:
     return Section(
         findings=findings,
         chart=plots.show(chart, _alt(title, rows, "geography_name")),
-        table=tables.show(table, caption=f"Local authorities ranked, {ctx.pooled_label}"),
+        table=tables.show(table, caption=f"Local authorities ranked, {ctx.pooled_label(key)}"),
     )
 
 
@@ -266,6 +312,8 @@ def standards_table(ctx: Context) -> Section:
     """The waiting-time standards by year against their targets."""
     records = []
     for key in indicators.WAITING_TIME_INDICATORS:
+        if not ctx.has(key):
+            continue
         ind = indicators.get(key)
         part = tables.place_vs_england(ctx.cube, ctx.code, key)
         for _, r in part[part["place"] == ctx.place].iterrows():
@@ -282,28 +330,30 @@ def standards_table(ctx: Context) -> Section:
 
 def alliances_ranked(ctx: Context, key: str) -> Section:
     """England overview: every alliance with England, latest year, best first."""
+    if (missing := unavailable(ctx, key, "all")) is not None:
+        return missing
     ind = indicators.get(key)
-    rows = tables.alliances_side_by_side(ctx.cube, key, ctx.latest)
+    rows = tables.alliances_side_by_side(ctx.cube, key, ctx.latest(key))
     eng = _row(rows, geography_type="england")
     alli = rows[rows["geography_type"] == "alliance"]
     findings, title = [], f"{ind.title}: Cancer Alliances"
     reference = {}
     if eng is not None and len(alli):
-        findings.append(narrative.alliances_against_england(ind, alli, eng, ctx.latest))
+        findings.append(narrative.alliances_against_england(ind, alli, eng, ctx.latest(key)))
         title = narrative.headline_alliances(ind, alli, eng)
         reference[f"England {eng['value']:.1f}%"] = eng["value"]
     if ind.target is not None:
         meeting = int((alli["lower"] >= ind.target).sum())
         findings.append(f"{meeting} of {len(alli)} alliances met the {ind.target:g}% target "
-                        f"in {ctx.latest} with their whole interval above it.")
+                        f"in {ctx.latest(key)} with their whole interval above it.")
         reference[f"Target {ind.target:g}%"] = ind.target
-    title = f"{title} ({ctx.latest})"
+    title = f"{title} ({ctx.latest(key)})"
     chart = plots.dots(alli, category="geography_name", title=title, xlabel=_axis(ind),
                        source=ctx.source_line, reference=reference)
     table = tables.display_table(rows, {"geography_name": "Area"})
     return Section(findings=findings,
                    chart=plots.show(chart, _alt(title, alli, "geography_name")),
-                   table=tables.show(table, caption=f"{ind.title}, {ctx.latest}"))
+                   table=tables.show(table, caption=f"{ind.title}, {ctx.latest(key)}"))
 
 
 def deprivation_gaps(ctx: Context, key: str) -> Section:
@@ -312,6 +362,8 @@ def deprivation_gaps(ctx: Context, key: str) -> Section:
     The gap is oriented so that a positive value means the most deprived fifth is
     worse off, whichever direction of the indicator is favourable.
     """
+    if (missing := unavailable(ctx, key, "imd_quintile")) is not None:
+        return missing
     ind = indicators.get(key)
     cube = ctx.cube
     rows = cube[(cube["indicator"] == key) & (cube["dimension"] == "imd_quintile")
@@ -321,9 +373,9 @@ def deprivation_gaps(ctx: Context, key: str) -> Section:
     alli = gaps[gaps["geography_type"] == "alliance"]
     eng = _row(gaps, geography_type="england")
     supported = int((alli["lower"] > 0).sum())
-    findings = [narrative.gaps_summary(ind, supported, len(alli), eng, ctx.pooled_label)]
+    findings = [narrative.gaps_summary(ind, supported, len(alli), eng, ctx.pooled_label(key))]
     title = (f"{ind.short}: the most deprived fifth is worse off beyond chance in "
-             f"{supported} of {len(alli)} alliances ({ctx.pooled_label})")
+             f"{supported} of {len(alli)} alliances ({ctx.pooled_label(key)})")
     reference = {"No gap": 0.0}
     if eng is not None:
         reference[f"England {eng['value']:.1f}"] = eng["value"]
@@ -372,6 +424,8 @@ def _gap_table(gaps: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 def gap_by_year(ctx: Context, key: str) -> Section:
     """The most vs least deprived fifth in each year, with the gap and its interval."""
+    if (missing := unavailable(ctx, key, "imd_quintile")) is not None:
+        return missing
     ind = indicators.get(key)
     rows = tables.place_vs_england(ctx.cube, ctx.code, key, "imd_quintile")
     gaps = _gaps(rows, ind.higher_is_better, by=("place", "period"))
