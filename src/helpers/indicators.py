@@ -126,8 +126,34 @@ INDICATORS: dict[str, Indicator] = {
             numerator=lambda df: df["route"] == "Emergency Presentation",
             denominator=lambda df: df["route"] != "Unknown",
         ),
+        Indicator(
+            key="stage_recorded",
+            title="Tumours with a recorded stage (1-4)",
+            short="Stage recorded",
+            numerator_label="with a stage of 1 to 4 recorded",
+            denominator_label="tumours",
+            higher_is_better=True,
+            subject="tumours",
+            predicate="had a stage recorded",
+            numerator=lambda df: df["stage"].isin(STAGED),
+            denominator=lambda df: df["stage"].notna(),
+        ),
+        Indicator(
+            key="ethnicity_recorded",
+            title="Tumours with the patient's ethnicity recorded",
+            short="Ethnicity recorded",
+            numerator_label="with ethnicity recorded",
+            denominator_label="tumours",
+            higher_is_better=True,
+            subject="tumours",
+            predicate="had the patient's ethnicity recorded",
+            numerator=lambda df: df["ethnicity"] != "Not known",
+            denominator=lambda df: df["ethnicity"].notna(),
+        ),
     )
 }
+
+DATA_QUALITY_INDICATORS: tuple[str, ...] = ("stage_recorded", "ethnicity_recorded")
 
 WAITING_TIME_INDICATORS: tuple[str, ...] = ("fds_28", "cwt_31", "cwt_62")
 

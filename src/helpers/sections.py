@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import alliances, clean, indicators, narrative, params, plots, tables
+from . import alliances, clean, indicators, narrative, params, plots, priorities, tables
 from .config import Paths, paths
 from .cube import ENGLAND_CODE, read_cube
 from .measures import compare_proportions
+from .schema import AGE_BANDS
 
 ETHNIC_ORDER = ("White", "Asian", "Black", "Mixed", "Other", "Not known")
 
@@ -27,6 +28,7 @@ class Context:
     cube: pd.DataFrame
     status: dict
     alliance: alliances.Alliance | None = None
+    areas: pd.DataFrame | None = None
 
     @property
     def place(self) -> str:
@@ -65,10 +67,12 @@ def load(alliance: str | None = None, project: Paths | None = None) -> Context:
     """Validate the ``alliance`` parameter and read the cube and data status."""
     project = project or paths()
     chosen = params.alliance(alliance) if alliance is not None else None
+    areas_path = project.processed / "areas.parquet"
     return Context(
         cube=read_cube(project.processed / "cube.parquet"),
         status=clean.read_status(project),
         alliance=chosen,
+        areas=pd.read_parquet(areas_path) if areas_path.exists() else None,
     )
 
 
@@ -435,3 +439,99 @@ def gap_by_year(ctx: Context, key: str) -> Section:
     caption = (f"{ind.short}: gap between the least and the most deprived fifths by year "
                "(positive = most deprived worse off)")
     return Section(table=tables.show(table, caption=caption))
+
+
+def where_to_act(ctx: Context, key: str = "early_stage",
+                 benchmark: str = "least_deprived") -> Section:
+    """Local authorities ranked by the early diagnoses their deprivation gap costs.
+
+    Names the priority authority; shows each one's Core20 share.
+    """
+    if (missing := unavailable(ctx, key, "lad")) is not None:
+        return missing
+    ind = indicators.get(key)
+    ranked = priorities.extra_early_diagnoses(ctx.cube, ctx.code, indicator=key,
+                                              benchmark=benchmark)
+    rate, lower, upper = ranked.attrs["benchmark"]
+    label = ranked.attrs["benchmark_label"]
+    if ctx.areas is not None:
+        ranked = ranked.merge(priorities.core20_share(ctx.areas, ctx.code),
+                              on="geography_code", how="left")
+    total = ranked["extra"].sum()
+    period = ctx.pooled_label(key)
+    findings = [
+        f"If every deprivation fifth in each local authority of {ctx.place} had matched "
+        f"{label} ({100 * rate:.1f}%, 95% CI {100 * lower:.1f}-{100 * upper:.1f}%), about "
+        f"{total:,.0f} more cancers would have been found at stage 1-2 over {period} "
+        f"(range {ranked['extra_lower'].sum():,.0f} to {ranked['extra_upper'].sum():,.0f} "
+        "across the benchmark's interval)."
+    ]
+    if len(ranked) and ranked["extra"].iloc[0] > 0:
+        top = ranked.iloc[0]
+        core = (f", where {100 * top['core20_share']:.0f}% of residents live in England's most "
+                "deprived 20% of areas" if pd.notna(top.get("core20_share")) else "")
+        findings.append(
+            f"The priority is {top['geography_name']}: about {top['extra']:,.0f} more early "
+            f"diagnoses ({100 * top['extra'] / total:.0f}% of the alliance's shortfall){core}."
+        )
+    title = f"{ind.short}: extra early diagnoses if every fifth matched {label} ({period})"
+    bars = ranked.assign(value=ranked["extra"], lower=ranked["extra_lower"],
+                         upper=ranked["extra_upper"])
+    chart = plots.dots(bars, category="geography_name", title=title,
+                       xlabel="Extra cancers diagnosed at stage 1-2", source=ctx.source_line)
+    table = pd.DataFrame({
+        "Rank": range(1, len(ranked) + 1),
+        "Local authority": ranked["geography_name"],
+        "Early / staged": [f"{o:,.0f} / {d:,.0f}"
+                           for o, d in zip(ranked["observed"], ranked["denominator"], strict=True)],
+        "Extra early diagnoses (range)": [
+            f"{e:,.0f} ({lo:,.0f}-{hi:,.0f})" for e, lo, hi in
+            zip(ranked["extra"], ranked["extra_lower"], ranked["extra_upper"], strict=True)],
+    })
+    if "core20_share" in ranked:
+        table["Core20 share"] = [f"{100 * v:.0f}%" if pd.notna(v) else "" for v in
+                                 ranked["core20_share"]]
+    return Section(findings=findings,
+                   chart=plots.show(chart, f"Chart: {title}. " + "; ".join(
+                       f"{n}: {e:,.0f}" for n, e in zip(ranked["geography_name"],
+                                                        ranked["extra"], strict=True))),
+                   table=tables.show(table, caption=title, note=(
+                       "Core20: share of residents (or of small areas when populations are "
+                       "not known) in England's most deprived 20% of areas (IMD 2019).")))
+
+
+def missing_statistics(ctx: Context) -> Section:
+    """Who is missing from the statistics: stage and ethnicity not recorded, by group."""
+    findings, frames = [], []
+    for key in indicators.DATA_QUALITY_INDICATORS:
+        ind = indicators.get(key)
+        for dimension, (low, high, low_label, high_label) in {
+            "imd_quintile": ("1", "5", "most deprived fifth", "least deprived"),
+            "age_band": ("80+", "<50", "80+ age group", "under-50 age group"),
+        }.items():
+            if not ctx.has(key, dimension):
+                continue
+            rows = _pooled_groups(ctx, key, dimension)
+            place = rows[rows["place"] == ctx.place]
+            a, b = _row(place, group=low), _row(place, group=high)
+            if a is not None and b is not None:
+                findings.append(narrative.group_gap(ctx.place, ind, a, b, low_label, high_label))
+            frames.append(place.assign(measure=ind.short, dimension=dimension))
+    if not frames:
+        return unavailable(ctx, "stage_recorded", "imd_quintile")
+    rows = pd.concat(frames)
+    order = {g: i for i, g in enumerate([*tables.IMD_LABELS, *AGE_BANDS])}
+    rows = rows.assign(missing=100 - rows["value"], _order=rows["group"].map(order))
+    rows = rows.sort_values(["dimension", "_order"], ascending=[False, True])
+    rows["label"] = [tables.IMD_LABELS.get(g, g) if d == "imd_quintile" else g
+                     for g, d in zip(rows["group"], rows["dimension"], strict=True)]
+    table = rows.pivot_table(index=["dimension", "label"], columns="measure",
+                             values="missing", sort=False).reset_index()
+    table = table.rename(columns={"label": "Group", "dimension": "By"})
+    table["By"] = table["By"].map({"imd_quintile": "Deprivation", "age_band": "Age"})
+    for col in table.columns[2:]:
+        table[col] = [f"{v:.1f}%" if pd.notna(v) else "*" for v in table[col]]
+    table.columns = ["By", "Group", *[f"{c}: % not recorded" for c in table.columns[2:]]]
+    return Section(findings=findings, table=tables.show(
+        table, caption=f"{ctx.place}: share of tumours with stage or ethnicity not recorded, "
+                       f"{ctx.pooled_label('stage_recorded')}"))
