@@ -426,21 +426,6 @@ def _gap_table(gaps: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     return table
 
 
-def gap_by_year(ctx: Context, key: str) -> Section:
-    """The most vs least deprived fifth in each year, with the gap and its interval."""
-    if (missing := unavailable(ctx, key, "imd_quintile")) is not None:
-        return missing
-    ind = indicators.get(key)
-    rows = tables.place_vs_england(ctx.cube, ctx.code, key, "imd_quintile")
-    gaps = _gaps(rows, ind.higher_is_better, by=("place", "period"))
-    gaps = (gaps.assign(england=gaps["place"] == "England")
-            .sort_values(["england", "period"]).reset_index(drop=True))
-    table = _gap_table(gaps, {"place": "Area", "period": "Year"})
-    caption = (f"{ind.short}: gap between the least and the most deprived fifths by year "
-               "(positive = most deprived worse off)")
-    return Section(table=tables.show(table, caption=caption))
-
-
 def where_to_act(ctx: Context, key: str = "early_stage",
                  benchmark: str = "least_deprived") -> Section:
     """Local authorities ranked by the early diagnoses their deprivation gap costs.
