@@ -107,7 +107,7 @@ def summary_table(ctx: Context, key: str, dimension: str) -> Section:
     ind = indicators.get(key)
     sm = place_measures(ctx, key, dimension)
     findings = [_measure_sentence(ctx, ind, r, dimension) for _, r in sm.iterrows()
-                if r["measure"] in ("d", "sii")]
+                if r["measure"] == "d"]
     table = pd.DataFrame({
         "Measure": [MEASURES[m].name for m in sm["measure"]],
         "Estimate (95% CI)": [f"{e:.2f} ({lo:.2f} to {hi:.2f})"
@@ -152,10 +152,11 @@ def gradient(ctx: Context, key: str) -> Section:
     xs = np.array([0.0, 1.0])
     ax.plot(xs, intercept + slope * xs, color=plots.PALETTE[0], linestyle="--",
             label="fitted slope (SII)")
+    ax.set_xlim(-0.02, 1.02)
     for g, r in zip(place["group"], place["rank"], strict=True):
         ax.annotate(tables.IMD_LABELS[g], (r, ax.get_ylim()[0]), fontsize=8, ha="center",
                     va="bottom", color="#555555")
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="lower right")
     fig = plots._finish(fig, ax, title, "Position on England's deprivation ranking "
                         "(0 = most deprived, 1 = least deprived)", f"% of {ind.denominator_label}"
                         [:60], ctx.source_line)

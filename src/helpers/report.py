@@ -37,8 +37,7 @@ main { max-width: 1000px; margin: 0 auto; padding: 0 1.5rem 3rem; }
 .cai-table { border-collapse: collapse; margin: .5rem 0; font-size: 14px; }
 .cai-table th { background: #e8edee; text-align: left; padding: .35rem .6rem; }
 .cai-table td { padding: .3rem .6rem; border-bottom: 1px solid #d8dde0; }
-.jp-RenderedHTMLCommon .cai-table td, .jp-RenderedHTMLCommon .cai-table th,
-.cai-table td, .cai-table th { text-align: left; }
+.cai-table td, .cai-table th, .cai-table tr { text-align: left !important; }
 .cai-table tr:nth-child(even) td { background: #f7f9fa; }
 .cai-note, .cai-caption { font-size: 13px; color: #425563; margin: .2rem 0 1rem; }
 .cai-finding { background: #f0f4f5; border-left: 4px solid #005eb8; padding: .5rem .9rem;
