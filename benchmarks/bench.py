@@ -25,6 +25,35 @@ def timed(label: str, func):
     return value, seconds
 
 
+def section_times(paths) -> None:
+    """Time the report sections per alliance, in process (no kernel start-up)."""
+    from helpers import alliances, plots, sections
+    from helpers import inequality_sections as inequality
+
+    plots.setup()
+    groups = {
+        "inequality section": lambda ctx: [
+            inequality.gradient(ctx, "early_stage"),
+            inequality.summary_table(ctx, "early_stage", "imd_quintile"),
+            inequality.over_time(ctx, "early_stage"),
+            inequality.summary_table(ctx, "early_stage", "ethnicity"),
+            inequality.intersection(ctx, "early_stage"),
+            inequality.funnel(ctx, "early_stage"),
+            sections.where_to_act(ctx),
+            sections.missing_statistics(ctx),
+        ],
+    }
+    for label, run in groups.items():
+        seconds = []
+        for alliance in alliances.ALLIANCES:
+            ctx = sections.load(alliance.name, paths)
+            start = time.perf_counter()
+            run(ctx)
+            seconds.append(time.perf_counter() - start)
+        print(f"{label + ' per alliance':<44} mean {sum(seconds) / len(seconds):.2f} s, "
+              f"max {max(seconds):.2f} s (n={len(seconds)})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
@@ -44,6 +73,8 @@ def main() -> int:
     print(f"{'  tumours generated':<44} {len(data.tumours):>10,}")
     result, _ = timed("clean: raw -> processed + cube", lambda: clean(paths, "synthetic"))
     print(f"{'  ' + result.summary():<44}")
+
+    section_times(paths)
 
     alliances_cmd = Path(sys.executable).with_name("alliances")
     for jobs in args.jobs:
