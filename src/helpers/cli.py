@@ -84,16 +84,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     """Run the cleaning step alone (what notebooks/01_clean.ipynb does)."""
-    from .clean import clean
-    from .pipeline import ensure_data, resolve_source
+    from .pipeline import prepare, resolve_source
 
     p = paths()
-    source = resolve_source(p, args.source)
-    ensure_data(p, source)
-    result = clean(p, source)
-    print(result.summary())
-    for reason, n in result.reasons.items():
-        print(f"  quarantined {n:,}: {reason}")
+    summary, held = prepare(p, resolve_source(p, args.source))
+    print(summary)
+    for reason, rows in zip(held["Reason"], held["Rows"], strict=True):
+        print(f"  set aside {rows}: {reason}")
     return 0
 
 
@@ -158,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--source",
             choices=params.SOURCES,
             default="auto",
-            help="auto: data/raw/local if it has tumour files, else synthetic",
+            help="auto: data/raw/local if it has tumour files, else synthetic; public: "
+                       "the official files from `alliances fetch`",
         )
         p.set_defaults(func=func)
         if name == "run":

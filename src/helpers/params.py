@@ -13,7 +13,7 @@ from typing import Any
 from . import alliances
 from .errors import ParameterError, UnknownAllianceError
 
-SOURCES = ("auto", "synthetic", "local")
+SOURCES = ("auto", "synthetic", "local", "public")
 
 
 def alliance(value: Any) -> alliances.Alliance:

@@ -21,8 +21,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from . import alliances, params, report
-from .clean import raw_tumour_files, read_status
+from .clean import clean, raw_tumour_files, read_status
 from .config import KERNEL_NAME, Paths
 from .errors import InputDataError, InsightsError
 
@@ -100,6 +102,29 @@ def ensure_data(paths: Paths, source: str) -> list[Path]:
     from . import synthetic
 
     return synthetic.write(synthetic.generate(), paths.raw_synthetic)
+
+
+def prepare(paths: Paths, source: str) -> tuple[str, pd.DataFrame]:
+    """Clean ``source`` into ``data/processed``; return a summary line and what was set aside.
+
+    Record-level sources (synthetic, local) go through :func:`helpers.clean.clean`;
+    the public files through :func:`helpers.public.build`.
+    """
+    if source == "public":
+        from . import public
+
+        result = public.build(paths)
+        held = pd.DataFrame({
+            "Reason": ["values that did not resolve (see public_quarantine.csv)",
+                       "providers not attributed to one alliance (unmapped_providers.csv)"],
+            "Rows": [f"{result.quarantined:,}", f"{len(result.unmapped_providers):,}"],
+        })
+        return result.summary(), held
+    ensure_data(paths, source)
+    done = clean(paths, source)
+    held = pd.DataFrame({"Reason": list(done.reasons),
+                         "Rows": [f"{n:,}" for n in done.reasons.values()]})
+    return done.summary(), held
 
 
 def check_kernel(kernel: str) -> None:
@@ -242,9 +267,9 @@ def run(
     result = RunResult()
     if progress:
         print(f"Cleaning the {source} data (01_clean.ipynb)...", flush=True)
-    clean = execute(clean_job, root, kernel, timeout)
-    result.results.append(clean)
-    if clean.ok:
+    cleaned = execute(clean_job, root, kernel, timeout)
+    result.results.append(cleaned)
+    if cleaned.ok:
         todo = plan(selected)
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(execute, job, root, kernel, timeout) for job in todo]
@@ -262,7 +287,7 @@ def run(
     result.seconds = round(time.perf_counter() - started, 2)
     result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
 
-    status = read_status(paths) if clean.ok else {"source": source, "synthetic": False}
+    status = read_status(paths) if cleaned.ok else {"source": source, "synthetic": False}
     entries = [{**asdict(r), "run_at": result.finished_at} for r in result.results]
     if selected is not None:
         entries = _keep_earlier_reports(paths.reports, entries)

@@ -121,6 +121,18 @@ def dots(
     return _finish(fig, ax, title, xlabel, "", source)
 
 
+def bars(
+    rows: pd.DataFrame, *, category: str, value: str, series: str, title: str, ylabel: str,
+    source: str, order: list[str] | None = None,
+) -> plt.Figure:
+    """Grouped vertical bars: ``value`` per ``category`` for each ``series``."""
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    sns.barplot(rows, x=category, y=value, hue=series, order=order, ax=ax,
+                palette=PALETTE[: rows[series].nunique()])
+    ax.legend(frameon=False)
+    return _finish(fig, ax, title, "", ylabel, source)
+
+
 def show(fig: plt.Figure, alt: str):
     """Return the figure as an HTML ``<img>`` with alt text, and close it."""
     from IPython.display import HTML

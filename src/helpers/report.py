@@ -58,16 +58,18 @@ def banner_html(status: dict[str, Any]) -> str:
             "comes from generated demonstration records, not real patients. Do not use for "
             f"decisions. (Data built {html.escape(built)})</div>"
         )
+    what = status.get("description", status["source"])
     return (
-        f'<div class="cai-banner real" role="note">Data source: {html.escape(status["source"])} '
-        f"(built {html.escape(built)})</div>"
+        f'<div class="cai-banner real" role="note">Data: {html.escape(what)} '
+        f"(built {html.escape(built[:10])})</div>"
     )
 
 
 def footer_html(status: dict[str, Any]) -> str:
     """The page footer: data status, suppression rule and when the page was made."""
     now = datetime.now(UTC).strftime("%d %B %Y %H:%M UTC")
-    label = "SYNTHETIC demonstration data" if status.get("synthetic") else status["source"]
+    label = ("SYNTHETIC demonstration data" if status.get("synthetic")
+             else status.get("description", status["source"]))
     return (
         f'<div class="cai-footer">Built from {html.escape(label)} on {now} by Cancer Alliance '
         f"Insights. Counts from 1 to {SUPPRESSION_THRESHOLD} and rates built on them are "

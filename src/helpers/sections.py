@@ -29,6 +29,7 @@ class Context:
     status: dict
     alliance: alliances.Alliance | None = None
     areas: pd.DataFrame | None = None
+    notices: set = field(default_factory=set)
 
     @property
     def place(self) -> str:
@@ -60,7 +61,8 @@ class Context:
         if self.status.get("synthetic"):
             return "Source: SYNTHETIC demonstration data (helpers.synthetic), not real patients."
         status = self.status
-        return f"Source: {status.get('source', 'unknown')} data, built {status.get('built_at')}."
+        what = status.get("description", f"{status.get('source', 'unknown')} data")
+        return f"Source: {what}; built {status.get('built_at', '')[:10]}."
 
 
 def load(alliance: str | None = None, project: Paths | None = None) -> Context:
@@ -115,18 +117,22 @@ def _axis(ind: indicators.Indicator) -> str:
 
 def header(ctx: Context) -> Section:
     """The report's opening: title, what the data are, what the report covers."""
-    years = ctx.periods()
-    data = (
-        "SYNTHETIC demonstration data: generated records that look like a cancer registry "
-        "extract but describe no real person."
-        if ctx.status.get("synthetic")
-        else f"Data source: {ctx.status.get('source')} (built {ctx.status.get('built_at', '')})."
-    )
+    if ctx.status.get("synthetic"):
+        data = ("SYNTHETIC demonstration data: generated records that look like a cancer "
+                "registry extract but describe no real person.")
+    else:
+        data = (f"Data: {ctx.status.get('description', ctx.status.get('source'))} "
+                f"(built {ctx.status.get('built_at', '')[:10]}).")
+    spans = []
+    for key, words in (("early_stage", "stage at diagnosis"), ("fds_28", "waiting times")):
+        if ctx.has(key):
+            p = ctx.periods(key)
+            spans.append(f"{words} {p[0]} to {p[-1]}")
     title = f"{ctx.place}: inequalities in cancer diagnosis and waiting times"
     intro = (
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(data)}</p><p>Diagnosis years "
-        f"{years[0]} to {years[-1]}. Every percentage comes with its 95% confidence interval; "
-        "differences are described only where the intervals support them.</p>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(data)}</p><p>Periods: "
+        f"{html.escape('; '.join(spans))}. Every percentage comes with its 95% confidence "
+        "interval; differences are described only where the intervals support them.</p>"
     )
     return Section(intro=intro)
 
@@ -161,6 +167,7 @@ DIMENSION_WORDS = {
     "imd_quintile": "by deprivation",
     "ethnicity": "by ethnic group",
     "lad": "by local authority",
+    "imd_quintile x ethnicity": "by deprivation and ethnic group together",
 }
 
 
@@ -173,6 +180,9 @@ def unavailable(ctx: Context, key: str, dimension: str = "all") -> Section | Non
         present = ctx.has(key, dimension)
     if present:
         return None
+    if (key, dimension) in ctx.notices:  # said once already in this report
+        return Section()
+    ctx.notices.add((key, dimension))
     ind = indicators.get(key)
     source = ctx.status.get("source", "these")
     text = (
@@ -220,7 +230,7 @@ def _pooled_groups(ctx: Context, key: str, dimension: str) -> pd.DataFrame:
 
 
 def by_group(ctx: Context, key: str, dimension: str) -> Section:
-    """The indicator across deprivation quintiles or ethnic groups, pooled over all years."""
+    """The indicator across deprivation fifths, ethnic groups or sites, pooled over all years."""
     if (missing := unavailable(ctx, key, dimension)) is not None:
         return missing
     ind = indicators.get(key)
@@ -232,6 +242,13 @@ def by_group(ctx: Context, key: str, dimension: str) -> Section:
         findings = _deprivation_findings(ctx, ind, rows)
         title = narrative.headline_gap(ind, findings[0] if findings else "", ctx.place,
                                        "deprivation")
+    elif dimension == "site":
+        rows["label"] = rows["group"]
+        mine = rows[rows["place"] == ctx.place].sort_values("value", ascending=False)
+        order = list(mine["label"])
+        heading = "Cancer site"
+        findings = _site_findings(ctx, ind, rows)
+        title = f"{ctx.place}: {ind.short.lower()} by cancer site"
     else:
         rows["label"] = rows["group"]
         order = [g for g in ETHNIC_ORDER if g in set(rows["group"])]
@@ -249,6 +266,24 @@ def by_group(ctx: Context, key: str, dimension: str) -> Section:
         table=tables.show(table, caption=f"{ind.title}: {ctx.place} by "
                                          f"{heading.lower()}, {ctx.pooled_label(key)}"),
     )
+
+
+def _site_findings(ctx: Context, ind: indicators.Indicator, rows: pd.DataFrame) -> list[str]:
+    """Sites where the place is above or below England beyond chance (England outside its CI)."""
+    if ctx.alliance is None:
+        return []
+    place = rows[rows["place"] == ctx.place].set_index("group")
+    england = rows[rows["place"] == "England"].set_index("group")["value"]
+    eng = england.reindex(place.index)
+    below = list(place.index[(place["upper"] < eng)])
+    above = list(place.index[(place["lower"] > eng)])
+    worse, better = (below, above) if ind.higher_is_better else (above, below)
+    text = (f"Compared with England site by site, {ctx.place} is worse beyond chance for "
+            f"{len(worse)} of {len(place)} sites" + (f" ({', '.join(worse)})" if worse else "")
+            + f" and better for {len(better)}" + (f" ({', '.join(better)})" if better else "")
+            + ". The site mix matters: stage at diagnosis differs far more between sites than "
+              "between areas.")
+    return [text]
 
 
 def _deprivation_findings(ctx: Context, ind: indicators.Indicator,
@@ -520,3 +555,56 @@ def missing_statistics(ctx: Context) -> Section:
     return Section(findings=findings, table=tables.show(
         table, caption=f"{ctx.place}: share of tumours with stage or ethnicity not recorded, "
                        f"{ctx.pooled_label('stage_recorded')}"))
+
+
+def _weighted_share(areas: pd.DataFrame, column: str) -> float:
+    """Population-weighted mean of an area share (areas without the share left out)."""
+    known = areas[areas[column].notna()]
+    return float((known[column] * known["population"]).sum() / known["population"].sum())
+
+
+def population_profile(ctx: Context) -> Section:
+    """Who lives in the place: residents by national deprivation fifth and ethnic group."""
+    areas = ctx.areas
+    if areas is None or areas["population"].isna().all():
+        return Section(findings=["Area populations are not in these data, so the population "
+                                 "profile is not shown."])
+    areas = areas.assign(population=areas["population"].astype(float))
+    mine = areas if ctx.alliance is None else areas[areas["alliance_code"] == ctx.code]
+    places = {ctx.place: mine} if ctx.alliance is None else {ctx.place: mine, "England": areas}
+    deprivation = pd.concat([
+        (part.groupby("imd_quintile")["population"].sum() / part["population"].sum())
+        .rename("share").reset_index().assign(place=name)
+        for name, part in places.items()
+    ])
+    deprivation["label"] = deprivation["imd_quintile"].astype(int).astype(str).map(
+        tables.IMD_LABELS)
+    core20 = 100 * deprivation[(deprivation["place"] == ctx.place)
+                               & (deprivation["imd_quintile"] == 1)]["share"].sum()
+    findings = [f"{core20:.1f}% of {ctx.place}'s residents live in England's most deprived "
+                "20% of areas (Core20), against 20% of England's areas."]
+    title = f"{ctx.place}: residents by national deprivation fifth"
+    chart = plots.bars(deprivation.assign(percent=100 * deprivation["share"]),
+                       category="label", value="percent", series="place", title=title,
+                       ylabel="% of residents (mid-2015)", source=ctx.source_line,
+                       order=[tables.IMD_LABELS[g] for g in sorted(tables.IMD_LABELS)])
+    rows = [{"Group": f"Deprivation fifth {label}",
+             **{name: f"{100 * part.loc[part['label'] == label, 'share'].sum():.1f}%"
+                for name, part in deprivation.groupby("place", sort=False)}}
+            for label in [tables.IMD_LABELS[g] for g in sorted(tables.IMD_LABELS)]]
+    eth_cols = [c for c in areas.columns if c.startswith("eth_")]
+    if eth_cols:
+        for col in eth_cols:
+            rows.append({"Group": f"Ethnic group: {col[4:].capitalize()}",
+                         **{name: f"{100 * _weighted_share(part, col):.1f}%"
+                            for name, part in places.items()}})
+        white = _weighted_share(mine, "eth_white")
+        findings.append(f"{100 * (1 - white):.1f}% of {ctx.place}'s residents are from ethnic "
+                        "groups other than White (Census 2021).")
+    return Section(findings=findings,
+                   chart=plots.show(chart, f"Chart: {title}. " + "; ".join(
+                       f"{r.place}, {r.label}: {100 * r.share:.1f}%"
+                       for r in deprivation.itertuples())),
+                   table=tables.show(pd.DataFrame(rows), caption=f"{ctx.place}: residents",
+                                     note="Deprivation: IMD 2019, mid-2015 populations. "
+                                          "Ethnic group: Census 2021, moved onto 2011 areas."))
