@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def timed(label: str, func):
     start = time.perf_counter()
@@ -23,6 +25,30 @@ def timed(label: str, func):
     seconds = time.perf_counter() - start
     print(f"{label:<44} {seconds:8.2f} s", flush=True)
     return value, seconds
+
+
+def public_times(folder: Path) -> None:
+    """Time reading the waiting-time files, the public build and a full public run."""
+    from helpers import public, sources
+    from helpers.config import Paths
+    from helpers.sources import fetch
+
+    root = Path(tempfile.mkdtemp(prefix="cai-bench-public-"))
+    os.environ["CAI_HOME"] = str(root)
+    paths = Paths(root)
+    print(f"Public data from {folder} in {root}")
+    timed("fetch --from (import and verify 63 files)",
+          lambda: fetch.import_from(folder, paths.raw_public))
+    fds, _ = timed("read 42 monthly FDS CSVs", lambda: sources.read_fds_dir(
+        paths.raw_public / sources.LAYOUT["fds_monthly"]))
+    crs, _ = timed("read 3 CWT-CRS workbooks", lambda: sources.read_crs_dir(
+        paths.raw_public / sources.LAYOUT["crs_extracts"]))
+    print(f"{'  rows read':<44} {len(fds):>10,} FDS, {len(crs):,} CRS")
+    timed("public build (areas, cube, attribution)", lambda: public.build(paths))
+    cmd = [str(Path(sys.executable).with_name("alliances")), "run", "--source", "public",
+           "--jobs", "2", "--quiet"]
+    timed("alliances run --source public --jobs 2",
+          lambda: subprocess.run(cmd, capture_output=True, check=False))
 
 
 def section_times(paths) -> None:
@@ -58,8 +84,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--public", type=Path, default=ROOT.parent / "shared" / "data" / "real",
+                        help="folder laid out like ../shared/data/real (skipped if absent)")
+    parser.add_argument("--skip-synthetic", action="store_true")
     args = parser.parse_args()
 
+    if args.public.exists():
+        public_times(args.public)
+    else:
+        print(f"public-data timings skipped: {args.public} is absent")
+    if args.skip_synthetic:
+        return 0
     root = Path(tempfile.mkdtemp(prefix="cai-bench-"))
     os.environ["CAI_HOME"] = str(root)
     from helpers import synthetic
