@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import helpers.synthetic as synthetic
+from helpers.innovations import INNOVATIONS
 from helpers.schema import (
     ETHNICITIES,
     RAW_AREA_COLUMNS,
@@ -33,6 +34,7 @@ DATE_COLUMNS = [c for c, t in RAW_TUMOUR_COLUMNS.items() if t == "date"]
 STAGED = ["1", "2", "3", "4"]
 EARLY = ["1", "2"]
 TWO_ALLIANCES = ["Peninsula", "E56000029"]  # a name and a code (Northern)
+SCREENED_SITES = sorted({s for i in INNOVATIONS for s in i.sites})  # planted effects touch these
 
 
 def _stage_profile() -> pd.DataFrame:
@@ -62,8 +64,8 @@ def small() -> SyntheticData:
 
 @pytest.fixture(scope="module")
 def two_full() -> SyntheticData:
-    """Two alliances at full scale, two years: exact calibrated counts."""
-    return generate(alliances=TWO_ALLIANCES, years=(2019, 2022))
+    """Two alliances at full scale, two years, no planted effects: exact calibrated counts."""
+    return generate(alliances=TWO_ALLIANCES, years=(2019, 2022), plant_effects=False)
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +232,7 @@ def test_stage_counts_exact_per_cell_at_full_scale(two_full):
 
 
 def test_stage_counts_per_cell_at_small_scale(small):
+    """Planted effects only move stage 3-4 to 1-2 in the sites the innovations screen."""
     cal = _stage_profile().set_index(["cal24nm", "site", "year"]).sort_index()
     df = small.tumours.assign(year=small.tumours["diagnosis_date"].dt.year)
     stage = df["stage"].astype(str)
@@ -248,9 +251,15 @@ def test_stage_counts_per_cell_at_small_scale(small):
     got = got.reindex(cal.index, fill_value=0)
     late = got["staged"] - got["early"]
     cal_late = cal["staged"] - cal["early"]
-    assert (np.abs(late - cal_late * 0.05) < 1).all()
-    for col in ("early", "unstageable", "missing"):
+    screened = got.index.get_level_values("site").isin(SCREENED_SITES)
+    for col in ("unstageable", "missing"):
         assert (np.abs(got[col] - cal[col] * 0.05) < 1).all(), col
+    assert (np.abs(got["staged"] - cal["staged"] * 0.05) < 2).all()  # early + late, each < 1
+    for col, expected in (("early", cal["early"]), ("late", cal_late)):
+        value = got["early"] if col == "early" else late
+        assert (np.abs(value - expected * 0.05)[~screened] < 1).all(), col
+    assert (got["early"][screened] > cal["early"][screened] * 0.05 - 1).all()
+    assert (late[screened] < cal_late[screened] * 0.05 + 1).all()
 
 
 def test_selected_years_and_alliances_only(two_full):
@@ -404,11 +413,17 @@ def test_write(tmp_path):
     data = generate(seed=11, scale=0.02, alliances=TWO_ALLIANCES)
     paths = write(data, tmp_path / "out")
     names = sorted(p.name for p in paths)
-    assert names == ["README_SYNTHETIC.txt", "SYNTHETIC_areas.parquet", "SYNTHETIC_tumours.parquet"]
+    assert names == [
+        "README_SYNTHETIC.txt",
+        "SYNTHETIC_activity.parquet",
+        "SYNTHETIC_areas.parquet",
+        "SYNTHETIC_tumours.parquet",
+    ]
     assert all(p.exists() for p in paths)
     for name, frame in (
         ("SYNTHETIC_tumours.parquet", data.tumours),
         ("SYNTHETIC_areas.parquet", data.areas),
+        ("SYNTHETIC_activity.parquet", data.activity),
     ):
         meta = pq.read_schema(tmp_path / "out" / name).metadata
         assert meta[b"data_status"] == b"SYNTHETIC"

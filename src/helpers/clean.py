@@ -361,10 +361,28 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
         write_parquet(build_cube(tumours), out / "cube.parquet", status),
         write_quarantine(raw, reasons, paths.quarantine, status["data_status"]),
     ]
+    result.outputs += _clean_activity(paths, source, status)
     status_path = out / "data_status.json"
     status_path.write_text(json.dumps(status, indent=2))
     result.outputs.append(status_path)
     return result
+
+
+def _clean_activity(paths: Paths, source: str, status: dict) -> list[Path]:
+    """Validate innovation activity files (if any) into ``activity.parquet``; record counts."""
+    from .activity import activity_files, read_activity, write_activity
+
+    files = activity_files(paths, source)
+    (paths.processed / "activity.parquet").unlink(missing_ok=True)
+    if not files:
+        status["activity"] = None
+        return []
+    kept, held = read_activity(files)
+    status["activity"] = {"files": [{"file": p.name, "sha256": sha256(p)} for p in files],
+                          "rows_in": len(kept) + len(held), "kept": len(kept),
+                          "quarantined": len(held)}
+    return write_activity(kept, paths.processed, data_status=status["data_status"],
+                          source=source, quarantine=held)
 
 
 def _count_reasons(reasons: pd.Series) -> dict[str, int]:

@@ -96,12 +96,14 @@ def resolve_source(paths: Paths, source: str) -> str:
 
 
 def ensure_data(paths: Paths, source: str) -> list[Path]:
-    """Generate the embedded default data when the synthetic source has none."""
-    if source != "synthetic" or list(paths.raw_synthetic.glob("*tumours*.parquet")):
+    """Generate the embedded default data when the synthetic source lacks any of its files."""
+    folder = paths.raw_synthetic
+    if source != "synthetic" or all(list(folder.glob(f"*{kind}*.parquet"))
+                                    for kind in ("tumours", "areas", "activity")):
         return []
     from . import synthetic
 
-    return synthetic.write(synthetic.generate(), paths.raw_synthetic)
+    return synthetic.write(synthetic.generate(), folder)
 
 
 def prepare(paths: Paths, source: str) -> tuple[str, pd.DataFrame]:

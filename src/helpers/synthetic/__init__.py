@@ -6,6 +6,9 @@
 
 Every row is invented (see :mod:`helpers.synthetic.generator`); only the
 aggregate shape is calibrated on public NDRS, ONS and MHCLG tables.
+``data.activity`` holds the monthly activity of three innovation programmes
+(:mod:`helpers.synthetic.innovation`); ``generate(plant_effects=False)`` runs
+them without any effect on the tumours' stages (a placebo).
 """
 
 from __future__ import annotations

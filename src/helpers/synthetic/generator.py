@@ -11,9 +11,24 @@ draws in these steps, each from its own random stream:
 4. age, sex and ethnicity (:mod:`.demographics`);
 5. stage, with the early-stage gradient by deprivation (:mod:`.staging`);
 6. route to diagnosis (:mod:`.routes`) and pathway dates (:mod:`.dates`);
-7. fake identifiers (:mod:`.identifiers`).
+7. innovation programmes (:mod:`.innovation`): lung health checks, the
+   multi-cancer blood test trial and the capsule sponge pilot invite people,
+   test them and find some of the tumours; with ``plant_effects=True`` (the
+   default) late-stage cancers they find are moved to stage 1-2 (see below);
+8. fake identifiers (:mod:`.identifiers`).
 
 The same arguments always give identical frames.
+
+Planted effects. With ``plant_effects=True`` the cancers found by a programme
+are moved from stage 3-4 to stage 1-2 until 75% (lung checks), 65% (blood
+test trial) or 70% (capsule sponge) of them are early, after the calibrated
+staging. Tumour counts, staged, unstageable and missing counts per alliance,
+site and year, and every other column, stay as calibrated; but in the cells
+(alliance, site, year) where a programme found cancers the early (stage 1-2)
+counts exceed the NDRS figures. With ``plant_effects=False`` (placebo) the
+programmes run and record the same activity but stages are untouched, so every
+cell matches the NDRS counts exactly; the tumours are then identical to a run
+without programmes.
 
 Alliances are those of ``lad_profile`` (CAL21 footprints under CAL24 names):
 Swindon's areas sit in Somerset, Wiltshire, Avon and Gloucestershire and
@@ -24,11 +39,12 @@ NDRS alliance figures, which count Swindon under Thames Valley.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..activity import empty_activity
 from ..errors import ParameterError
 from ..schema import ETHNICITIES, RAW_AREA_COLUMNS, RAW_TUMOUR_COLUMNS, ROUTES, SEXES, SITES, STAGES
 from . import profiles
@@ -37,6 +53,7 @@ from .cells import cell_counts
 from .dates import assign_dates
 from .demographics import draw_age, draw_ethnicity, draw_male
 from .identifiers import dates_of_birth, nhs_numbers, postcodes, tumour_ids
+from .innovation import TumourFacts, run_programmes
 from .placement import place_tumours
 from .routes import assign_route
 from .staging import assign_stage
@@ -51,14 +68,21 @@ AREA_EXTRA_COLUMNS: tuple[str, ...] = ("alliance_code", "pop_60_plus")
 
 DATE_DTYPE = "datetime64[us]"
 
-_STREAMS = ("areas", "placement", "demographics", "stage", "route", "dates", "identifiers")
+_STREAMS = (
+    "areas", "placement", "demographics", "stage", "route", "dates", "identifiers",
+    "golive", "programmes", "effects",
+)
 
 
 @dataclass(frozen=True)
 class SyntheticData:
-    """A generated dataset: record-level tumours and the synthetic small areas.
+    """A generated dataset: record-level tumours, synthetic small areas, innovation activity.
 
-    ``seed``, ``scale``, ``years`` and ``alliances`` record the arguments that made it.
+    ``seed``, ``scale``, ``years``, ``alliances`` and ``plant_effects`` record
+    the arguments that made it. ``activity`` is the monthly innovation activity
+    table (columns :data:`helpers.activity.ACTIVITY_COLUMNS`). ``_found_by`` is
+    internal (for consistency checks only; never written): per tumour row, the
+    key of the innovation that found it, ``""`` if none.
     """
 
     tumours: pd.DataFrame
@@ -67,6 +91,9 @@ class SyntheticData:
     scale: float = 1.0
     years: tuple[int, ...] = DEFAULT_YEARS
     alliances: tuple[str, ...] = ()
+    activity: pd.DataFrame = field(default_factory=empty_activity)
+    plant_effects: bool = True
+    _found_by: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
@@ -85,6 +112,7 @@ def generate(
     years: Sequence[int] = DEFAULT_YEARS,
     alliances: Sequence[str] | None = None,
     scale: float = 1.0,
+    plant_effects: bool = True,
 ) -> SyntheticData:
     """Generate synthetic record-level tumours for England's Cancer Alliances.
 
@@ -98,7 +126,12 @@ def generate(
         CAL24 alliance names or codes (any case); ``None`` for all 20.
     scale
         Multiplies every calibrated tumour count (rounded), e.g. 0.05 for a
-        small test dataset; 1.0 reproduces the NDRS counts exactly.
+        small test dataset; 1.0 reproduces the NDRS counts exactly (with
+        ``plant_effects=False``; see the module docstring). Activity counts scale too.
+    plant_effects
+        ``True``: cancers found by the innovation programmes are moved to an
+        earlier stage. ``False`` (placebo): the programmes run and record
+        activity, but tumour stages are exactly the calibrated ones.
 
     Returns
     -------
@@ -108,6 +141,8 @@ def generate(
         ``postcode`` and ``date_of_birth``. ``areas``: one row per synthetic small
         area of the chosen alliances, the columns of
         :data:`helpers.schema.RAW_AREA_COLUMNS` plus ``alliance_code`` and ``pop_60_plus``.
+        ``activity``: monthly innovation activity of the chosen alliances and
+        years (:data:`helpers.activity.ACTIVITY_COLUMNS`).
 
     Raises
     ------
@@ -143,6 +178,17 @@ def generate(
     stage = assign_stage(cell, cells, quintile, age, ethnicity, rng["stage"])
     route = assign_route(site, SITES, stage, age, quintile, rng["route"])
     dates = assign_dates(year, route, stage, age, quintile, rng["dates"])
+
+    alliance_index = pd.Index(chosen).get_indexer(cells["alliance"])[cell]
+    programmes = run_programmes(
+        TumourFacts(
+            alliance=alliance_index, site=site, age=age, male=male, ethnicity=ethnicity,
+            quintile=quintile, lad_row=lad_row, stage=stage, route=route,
+            diagnosis=dates["diagnosis_date"],
+        ),
+        lad, chosen, chosen_years, scale, rng, plant_effects=plant_effects,
+    )
+    stage = programmes.stage
 
     # rows in diagnosis-date order (random within a day), numbered from SYN00000001
     ident = rng["identifiers"]
@@ -188,4 +234,7 @@ def generate(
         scale=float(scale),
         years=tuple(chosen_years),
         alliances=tuple(chosen),
+        activity=programmes.activity,
+        plant_effects=bool(plant_effects),
+        _found_by=programmes.found_by[row],
     )
