@@ -1,4 +1,4 @@
-"""Report sections on innovation adoption: the real-data NHS-Galleri worked example.
+"""Report sections on innovation adoption: timelines, uptake, equity, stage shift, impact.
 
 Each function takes a :class:`helpers.sections.Context` and returns a
 :class:`helpers.sections.Section`.
@@ -6,11 +6,16 @@ Each function takes a :class:`helpers.sections.Context` and returns a
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from . import alliances, galleri, plots, tables
-from .config import paths
+from . import adoption, alliances, galleri, innovations, plots, tables
+from .activity import monthly_totals
+from .config import SUPPRESSION_THRESHOLD, paths
+from .measures import compare_proportions
 from .sections import Context, Section
+
+SEED = 20240401
 
 
 def galleri_example(ctx: Context) -> Section:
@@ -69,3 +74,321 @@ def galleri_example(ctx: Context) -> Section:
                        "periods (alliance fixed effects, period fixed effects, errors clustered "
                        "by alliance)",
         note="Outcome 1 weighted by referrals, outcome 2 by population (IMD 2019 mid-2015)."))
+
+
+# --------------------------------------------------------------------------- innovation
+
+
+def _activity(ctx: Context) -> pd.DataFrame | None:
+    path = paths().processed / "activity.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def _no_activity(ctx: Context) -> Section:
+    if ("activity", "") in ctx.notices:
+        return Section()
+    ctx.notices.add(("activity", ""))
+    return Section(findings=[
+        "No innovation activity is in these data. An alliance can bring its programme data "
+        "as data/raw/local/*activity*.csv (columns: month, alliance, innovation, measure, "
+        "dimension, group, count; see README.md)."])
+
+
+def _name(inn: innovations.Innovation) -> str:
+    """The innovation's title without its qualifier, for use mid-sentence."""
+    return inn.title.split(" (")[0].lower()
+
+
+def _fifth(group: str) -> str:
+    return {"1": "most deprived fifth", "5": "least deprived fifth"}.get(group, f"fifth {group}")
+
+
+def _p(value: float) -> str:
+    return "p < 0.01" if value < 0.01 else f"p = {value:.2f}"
+
+
+def _span(years: list[str]) -> str:
+    return years[0] if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
+
+
+def _timeline(activity: pd.DataFrame, key: str) -> pd.DataFrame:
+    return adoption.adoption_timeline(monthly_totals(activity, key, "invited"),
+                                      alliances=[a.name for a in alliances.ALLIANCES])
+
+
+def innovation_timeline(ctx: Context, key: str) -> Section:
+    """When each alliance went live, months behind the first, and its adopter category."""
+    activity = _activity(ctx)
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    timeline = _timeline(activity, key)
+    live = timeline.dropna(subset=["go_live"]).sort_values("go_live")
+    findings = []
+    if ctx.alliance is not None:
+        mine = timeline[timeline["alliance"] == ctx.place].iloc[0]
+        if pd.isna(mine["go_live"]):
+            findings.append(f"{ctx.place} has not started {_name(inn)}; "
+                            f"{len(live)} of {len(timeline)} alliances have.")
+        else:
+            findings.append(
+                f"{ctx.place} started {_name(inn)} in {mine['go_live'].strftime('%B %Y')}, "
+                f"{int(mine['months_behind'])} months after the first alliance: "
+                f"in the '{str(mine['category']).lower()}' group of Rogers' adopter categories.")
+    else:
+        first = live.iloc[0]
+        findings.append(f"{len(live)} of {len(timeline)} alliances run {_name(inn)}; "
+                        f"{first['alliance']} started first, in "
+                        f"{first['go_live'].strftime('%B %Y')}.")
+    bars = live.assign(value=live["months_behind"].astype(float), lower=np.nan, upper=np.nan)
+    title = f"{inn.title}: months after the first alliance went live"
+    chart = plots.dots(bars, category="alliance", title=title,
+                       xlabel="Months behind the first alliance", source=ctx.source_line)
+    table = pd.DataFrame({
+        "Alliance": timeline["alliance"],
+        "Went live": [g.strftime("%b %Y") if pd.notna(g) else "not yet"
+                      for g in timeline["go_live"]],
+        "Months behind the first": [f"{m:.0f}" if pd.notna(m) else "" for m in
+                                    timeline["months_behind"]],
+        "Adopter category": timeline["category"].astype(str),
+    }).sort_values("Months behind the first", key=lambda c: pd.to_numeric(c, errors="coerce"))
+    return Section(findings=findings,
+                   chart=plots.show(chart, f"Chart: {title}. " + "; ".join(
+                       f"{a}: {v:.0f}" for a, v in zip(live["alliance"], bars["value"],
+                                                       strict=True))),
+                   table=tables.show(table, caption=title, note=""))
+
+
+def uptake_curve(ctx: Context, key: str, coverage: float = 0.5) -> Section:
+    """Cumulative participants with logistic and Bass fits, and when coverage is reached."""
+    activity = _activity(ctx)
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    monthly = monthly_totals(activity, key, "participated")
+    monthly = monthly[monthly["alliance"] == ctx.place] if ctx.alliance else \
+        monthly.assign(alliance="England").groupby(["month", "alliance"], as_index=False)[
+            "count"].sum()
+    cumulative = adoption.cumulative_uptake(monthly)
+    if len(cumulative) < 6:
+        return Section(findings=[f"{ctx.place} has too few months of {_name(inn)} to "
+                                 "fit an uptake curve."])
+    eligible_rows = activity[(activity["innovation"] == key) & (activity["measure"] == "eligible")
+                             & (activity["dimension"] == "all")]
+    if ctx.alliance:
+        eligible_rows = eligible_rows[eligible_rows["alliance"] == ctx.place]
+    eligible = float(eligible_rows.groupby("month")["count"].sum().max())
+    origin = pd.Period(cumulative["month"].min(), "M")
+    fits = {}
+    for model in ("logistic", "bass"):
+        try:
+            fits[model] = adoption.fit_curve(cumulative["t"].to_numpy(),
+                                             cumulative["cumulative"].to_numpy(), model=model,
+                                             max_ceiling=eligible, origin=origin, label=ctx.place)
+        except Exception as err:  # noqa: BLE001 - a curve that will not fit is reported
+            fits[model] = err
+    good = {m: f for m, f in fits.items() if not isinstance(f, Exception)}
+    fig, ax = plots.plt.subplots(figsize=(8, 4.2))
+    ax.plot(cumulative["t"], cumulative["cumulative"] / 1000, "o", markersize=3,
+            color="#333333", label="participants so far")
+    grid = np.linspace(0, cumulative["t"].max() * 1.5, 200)
+    for colour, (model, fit) in zip(plots.PALETTE, good.items(), strict=False):
+        ax.plot(grid, fit.predict(grid) / 1000, color=colour,
+                label=f"{model} fit (R² {fit.r2:.3f})")
+    ax.legend(frameon=False)
+    title = f"{ctx.place}: {_name(inn)}, cumulative participants"
+    fig = plots._finish(fig, ax, title, f"Months since launch ({origin.strftime('%b %Y')})",
+                        "Participants (thousands)", ctx.source_line)
+    findings, rows = [], []
+    for model, fit in good.items():
+        params = fit.parameter_table(0.95)
+        for r in params.itertuples():
+            rows.append({"Model": model, "Parameter": r.parameter,
+                         "Estimate (95% CI)": f"{r.estimate:,.3g} ({r.lower:,.3g} to "
+                                              f"{r.upper:,.3g})"})
+        rows.append({"Model": model, "Parameter": "months to 50% of ceiling",
+                     "Estimate (95% CI)": f"{fit.t50:.1f}"})
+    best = min(good.values(), key=lambda f: f.aic) if good else None
+    if best is not None:
+        forecast = adoption.forecast_coverage(best, coverage, eligible=eligible, seed=SEED)
+        share = cumulative["cumulative"].iloc[-1] / eligible
+        if np.isfinite(forecast["t"]):
+            when = (f"reach {100 * coverage:.0f}% of the {eligible:,.0f} eligible people around "
+                    f"{forecast['month'].strftime('%b %Y')} (95% interval "
+                    f"{_month(forecast['month_lower'])} to {_month(forecast['month_upper'])})")
+        else:
+            when = (f"not reach {100 * coverage:.0f}% of the {eligible:,.0f} eligible people at "
+                    "its current pace: the fitted ceiling is below it")
+        findings.append(
+            f"{ctx.place} has reached {100 * share:.1f}% of eligible people so far; the "
+            f"{best.model.capitalize()} curve (better by AIC) says it would {when}.")
+    return Section(findings=findings, chart=plots.show(fig, f"Chart: {title}."),
+                   table=tables.show(pd.DataFrame(rows), caption="Fitted diffusion curves",
+                                     note="Logistic: ceiling K, growth r, midpoint t0. Bass: "
+                                          "potential m, innovation p, imitation q (per month)."))
+
+
+def _month(value) -> str:
+    return value.strftime("%b %Y") if pd.notna(value) else "beyond the forecast"
+
+
+def uptake_equity(ctx: Context, key: str) -> Section:
+    """Who takes part: participation and invitations per participant by group; who is missed."""
+    activity = _activity(ctx)
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    base = activity[activity["innovation"] == key]
+    if ctx.alliance:
+        base = base[base["alliance"] == ctx.place]
+    if not len(base):
+        return Section(findings=[f"{ctx.place} has no {_name(inn)} activity."])
+    findings, tables_html = [], []
+    for dimension, words in (("imd_quintile", "deprivation fifth"), ("ethnicity", "ethnic group")):
+        counts = (base[base["dimension"] == dimension]
+                  .pivot_table(index="group", columns="measure", values="count", aggfunc="sum")
+                  .reset_index())
+        counts = counts[(counts.get("invited", 0) > 0) & (counts["group"] != "Not known")]
+        if counts.empty:
+            continue
+        reference = "5" if dimension == "imd_quintile" else "White"
+        groups = adoption.participation_by_group(counts, reference=reference)
+        label = _fifth if dimension == "imd_quintile" else (lambda g: f"{g} group")
+        worst = groups.sort_values("rate").iloc[0]
+        ref = groups[groups["group"] == reference].iloc[0]
+        findings.append(
+            f"By {words}: {worst['invitations_per_participant']:.1f} invitations per participant "
+            f"in the {label(worst['group'])} against "
+            f"{ref['invitations_per_participant']:.1f} in the {label(reference)}; if every "
+            f"group took part as the {label(reference)} does, about "
+            f"{groups['missed'].clip(lower=0).sum():,.0f} more people would have taken part.")
+        if dimension == "imd_quintile":
+            measures = adoption.uptake_inequality(
+                counts.assign(order=counts["group"].astype(int)), order="order", seed=SEED)
+            sii = measures[measures["measure"] == "sii"]
+            if len(sii):
+                r = sii.iloc[0]
+                findings.append(
+                    f"Slope index of inequality in participation: {r['estimate']:.1f} points "
+                    f"(95% CI {r['lower']:.1f} to {r['upper']:.1f})"
+                    + (", the most deprived taking part less beyond chance."
+                       if r["lower"] > 0 else "; no gradient beyond chance."))
+        table = pd.DataFrame({
+            words.capitalize(): groups["group"].map(label),
+            "Invited": groups["invited"].map(lambda v: f"{v:,.0f}"),
+            "Took part": groups["participated"].map(lambda v: f"{v:,.0f}"),
+            "% (95% CI)": [f"{100 * v:.1f}% ({100 * lo:.1f}-{100 * hi:.1f})" for v, lo, hi in
+                           zip(groups["rate"], groups["lower"], groups["upper"], strict=True)],
+            "Invitations per participant": groups["invitations_per_participant"].map(
+                lambda v: f"{v:.1f}"),
+            "Missed (vs reference)": groups["missed"].map(lambda v: f"{max(v, 0):,.0f}"),
+        })
+        tables_html.append(tables.show(table, caption=f"{inn.title}: uptake by {words}, "
+                                                      f"{ctx.place}").data)
+    return Section(findings=findings, table="\n".join(tables_html))
+
+
+def stage_shift(ctx: Context, key: str) -> Section:
+    """Early-stage share of cancers the programme found against the other cancers of its sites."""
+    activity = _activity(ctx)
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    base = activity[(activity["innovation"] == key) & (activity["dimension"] == "all")]
+    if ctx.alliance:
+        base = base[base["alliance"] == ctx.place]
+    found = base.groupby("measure")["count"].sum()
+    if found.get("cancers_found", 0) == 0:
+        return Section(findings=[f"No cancers found through {_name(inn)} in "
+                                 f"{ctx.place} yet."])
+    years = sorted({m[:4] for m in base.loc[base["count"] > 0, "month"]})
+    cube = ctx.cube
+    rows = cube[(cube["indicator"] == "early_stage") & (cube["dimension"] == "site")
+                & (cube["geography_code"] == ctx.code) & cube["group"].isin(inn.sites)
+                & cube["period"].isin(years)]
+    early_all, staged_all = rows["numerator"].sum(), rows["denominator"].sum()
+    early_found, n_found = found["cancers_found_early"], found["cancers_found"]
+    if any(1 <= v <= SUPPRESSION_THRESHOLD for v in (early_found, n_found, n_found - early_found)):
+        return Section(findings=[f"Too few cancers found through {_name(inn)} in {ctx.place} "
+                                 f"to report (counts of 1 to {SUPPRESSION_THRESHOLD} are "
+                                 "suppressed)."])
+    other_early, other_n = early_all - early_found, staged_all - n_found
+    d, lo, hi = compare_proportions(early_found, n_found, other_early, other_n)
+    sites = ", ".join(inn.sites).lower()
+    words = ("beyond chance" if lo > 0 or hi < 0 else "but the difference is within chance")
+    text = (f"In {ctx.place}, {100 * early_found / n_found:.1f}% of the {n_found:,.0f} cancers "
+            f"found through {_name(inn)} were at stage 1-2, against "
+            f"{100 * other_early / other_n:.1f}% of the other {other_n:,.0f} staged {sites} "
+            f"cancers diagnosed in {_span(years)}: {d:+.1f} points (95% CI {lo:+.1f} to "
+            f"{hi:+.1f}), {words}.")
+    return Section(findings=[text])
+
+
+def diffusion_curves(ctx: Context, key: str) -> Section:
+    """England view: every alliance's cumulative participants as a share of its eligible people."""
+    activity = _activity(ctx)
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    cumulative = adoption.cumulative_uptake(monthly_totals(activity, key, "participated"))
+    eligible = (activity[(activity["innovation"] == key) & (activity["measure"] == "eligible")
+                         & (activity["dimension"] == "all")]
+                .groupby(["alliance", "month"])["count"].sum().groupby("alliance").max())
+    cumulative["share"] = 100 * cumulative["cumulative"] / cumulative["alliance"].map(eligible)
+    fig, ax = plots.plt.subplots(figsize=(8, 4.8))
+    colours = plots.sns.color_palette("colorblind", 10)
+    for i, (alliance, part) in enumerate(cumulative.groupby("alliance")):
+        ax.plot(part["month"].dt.to_timestamp(), part["share"], color=colours[i % 10],
+                linestyle=("-", "--")[i // 10], linewidth=1.4, label=alliance)
+    latest = cumulative.sort_values("month").groupby("alliance").tail(1)
+    top, bottom = latest.nlargest(1, "share").iloc[0], latest.nsmallest(1, "share").iloc[0]
+    title = f"{inn.title}: share of eligible people who have taken part, by alliance"
+    ax.legend(fontsize=6, ncol=2, frameon=False, loc="upper left")
+    fig = plots._finish(fig, ax, title, "Month", "% of eligible people (cumulative)",
+                        ctx.source_line)
+    findings = [f"By the latest month, coverage ranged from {bottom['share']:.1f}% of eligible "
+                f"people in {bottom['alliance']} to {top['share']:.1f}% in {top['alliance']}."]
+    return Section(findings=findings, chart=plots.show(fig, f"Chart: {title}. " + "; ".join(
+        f"{r.alliance}: {r.share:.1f}%" for r in latest.itertuples())))
+
+
+def lung_check_impact(ctx: Context) -> Section:
+    """Did lung early-stage diagnosis rise where lung health checks started early?"""
+    from .innovation_impact import early_late_panel, impact
+
+    activity = _activity(ctx)
+    if activity is None or not ctx.has("early_stage", "site"):
+        return _no_activity(ctx)
+    timeline = _timeline(activity, "lung_health_check")
+    cube = ctx.cube
+    rows = cube[(cube["indicator"] == "early_stage") & (cube["dimension"] == "site")
+                & (cube["group"] == "Lung") & (cube["geography_type"] == "alliance")]
+    counts = rows.rename(columns={"geography_name": "alliance"})[
+        ["alliance", "period", "numerator", "denominator"]]
+    panel = early_late_panel(counts, timeline, early_by="2019-12", late_from="2021-08",
+                             last_period=2021)
+    result = impact(panel, reference_period=2019)
+    avg = result[result["period"] == "post average"].iloc[0]
+    clear = (avg["lower"] > 0 or avg["upper"] < 0) and avg["p_boot"] < 0.05
+    verdict = ("rose more where checks started early, beyond chance" if clear and
+               avg["estimate"] > 0 else "did not change differently, beyond chance")
+    findings = [
+        f"Lung cancers found at stage 1-2 {verdict}: average difference in 2020-2021 "
+        f"{avg['estimate']:+.1f} points (95% CI {avg['lower']:+.1f} to {avg['upper']:+.1f}; wild "
+        f"cluster bootstrap {_p(avg['p_boot'])}), comparing the "
+        f"{result.attrs['n_treated']} alliances that started lung health checks by December 2019 "
+        f"with the {result.attrs['n_control']} that started from August 2021 (reference year "
+        "2019). All ages are included, so the effect among the eligible 55-74 year olds is "
+        "larger than this."
+    ]
+    table = pd.DataFrame({
+        "Period": result["period"].astype(str),
+        "Difference in lung early-stage share, points (95% CI)": [
+            f"{e:+.1f} ({lo:+.1f} to {hi:+.1f})" for e, lo, hi in
+            zip(result["estimate"], result["lower"], result["upper"], strict=True)],
+        "p": result["p_value"].map(lambda v: f"{v:.3f}"),
+    })
+    return Section(findings=findings, table=tables.show(
+        table, caption="Event study: early against late adopters of lung health checks "
+                       "(alliance and year fixed effects, errors clustered by alliance)",
+        note=""))

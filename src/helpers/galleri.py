@@ -155,7 +155,7 @@ def reading(results: pd.DataFrame, outcome: str, cancer_types: str) -> str:
     words = OUTCOMES[outcome]
     unit = "percentage points" if outcome == "after_28_pct" else "per 100,000"
     numbers = (f"{row['estimate']:+.1f} {unit} (95% CI {row['lower']:+.1f} to "
-               f"{row['upper']:+.1f}; wild cluster bootstrap p = {row['p_boot']:.2f})")
+               f"{row['upper']:+.1f}; wild cluster bootstrap p = {row['p_boot']:.3f})")
     ci_clear = row["lower"] > 0 or row["upper"] < 0
     boot_clear = row["p_boot"] < 0.05
     if ci_clear and boot_clear:
