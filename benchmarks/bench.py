@@ -53,6 +53,7 @@ def public_times(folder: Path) -> None:
 
 def section_times(paths) -> None:
     """Time the report sections per alliance, in process (no kernel start-up)."""
+    from helpers import adoption_sections as adoption
     from helpers import alliances, plots, sections
     from helpers import inequality_sections as inequality
 
@@ -67,6 +68,11 @@ def section_times(paths) -> None:
             inequality.funnel(ctx, "early_stage"),
             sections.where_to_act(ctx),
             sections.missing_statistics(ctx),
+        ],
+        "innovation section": lambda ctx: [
+            f(ctx, key) for key in ("lung_health_check", "mced_trial", "capsule_sponge")
+            for f in (adoption.innovation_timeline, adoption.uptake_curve,
+                      adoption.uptake_equity, adoption.stage_shift)
         ],
     }
     for label, run in groups.items():

@@ -96,7 +96,8 @@ def _no_activity(ctx: Context) -> Section:
 
 def _name(inn: innovations.Innovation) -> str:
     """The innovation's title without its qualifier, for use mid-sentence."""
-    return inn.title.split(" (")[0].lower()
+    name = inn.title.split(" (")[0].lower()
+    return f"the {name}" if name.endswith(("trial", "pilot")) else name
 
 
 def _fifth(group: str) -> str:
@@ -131,9 +132,12 @@ def innovation_timeline(ctx: Context, key: str) -> Section:
             findings.append(f"{ctx.place} has not started {_name(inn)}; "
                             f"{len(live)} of {len(timeline)} alliances have.")
         else:
+            behind = int(mine["months_behind"])
+            when = (f"{behind} months after the first alliance" if behind
+                    else "with the first alliances")
             findings.append(
                 f"{ctx.place} started {_name(inn)} in {mine['go_live'].strftime('%B %Y')}, "
-                f"{int(mine['months_behind'])} months after the first alliance: "
+                f"{when}: "
                 f"in the '{str(mine['category']).lower()}' group of Rogers' adopter categories.")
     else:
         first = live.iloc[0]
@@ -152,10 +156,13 @@ def innovation_timeline(ctx: Context, key: str) -> Section:
                                     timeline["months_behind"]],
         "Adopter category": timeline["category"].astype(str),
     }).sort_values("Months behind the first", key=lambda c: pd.to_numeric(c, errors="coerce"))
-    return Section(findings=findings,
-                   chart=plots.show(chart, f"Chart: {title}. " + "; ".join(
-                       f"{a}: {v:.0f}" for a, v in zip(live["alliance"], bars["value"],
-                                                       strict=True))),
+    shown = None
+    if bars["value"].nunique() > 1:  # a chart of identical start months says nothing
+        shown = plots.show(chart, f"Chart: {title}. " + "; ".join(
+            f"{a}: {v:.0f}" for a, v in zip(live["alliance"], bars["value"], strict=True)))
+    else:
+        plots.plt.close(chart)
+    return Section(findings=findings, chart=shown,
                    table=tables.show(table, caption=title, note=""))
 
 
@@ -194,7 +201,7 @@ def uptake_curve(ctx: Context, key: str, coverage: float = 0.5) -> Section:
     grid = np.linspace(0, cumulative["t"].max() * 1.5, 200)
     for colour, (model, fit) in zip(plots.PALETTE, good.items(), strict=False):
         ax.plot(grid, fit.predict(grid) / 1000, color=colour,
-                label=f"{model} fit (R² {fit.r2:.3f})")
+                label=f"{model.capitalize()} fit (R² {fit.r2:.3f})")
     ax.legend(frameon=False)
     title = f"{ctx.place}: {_name(inn)}, cumulative participants"
     fig = plots._finish(fig, ax, title, f"Months since launch ({origin.strftime('%b %Y')})",
@@ -203,10 +210,10 @@ def uptake_curve(ctx: Context, key: str, coverage: float = 0.5) -> Section:
     for model, fit in good.items():
         params = fit.parameter_table(0.95)
         for r in params.itertuples():
-            rows.append({"Model": model, "Parameter": r.parameter,
-                         "Estimate (95% CI)": f"{r.estimate:,.3g} ({r.lower:,.3g} to "
-                                              f"{r.upper:,.3g})"})
-        rows.append({"Model": model, "Parameter": "months to 50% of ceiling",
+            rows.append({"Model": model.capitalize(), "Parameter": r.parameter,
+                         "Estimate (95% CI)": f"{_num(r.estimate)} ({_num(r.lower)} to "
+                                              f"{_num(r.upper)})"})
+        rows.append({"Model": model.capitalize(), "Parameter": "months to 50% of ceiling",
                      "Estimate (95% CI)": f"{fit.t50:.1f}"})
     best = min(good.values(), key=lambda f: f.aic) if good else None
     if best is not None:
@@ -226,6 +233,10 @@ def uptake_curve(ctx: Context, key: str, coverage: float = 0.5) -> Section:
                    table=tables.show(pd.DataFrame(rows), caption="Fitted diffusion curves",
                                      note="Logistic: ceiling K, growth r, midpoint t0. Bass: "
                                           "potential m, innovation p, imitation q (per month)."))
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def _month(value) -> str:
@@ -277,7 +288,7 @@ def uptake_equity(ctx: Context, key: str) -> Section:
             words.capitalize(): groups["group"].map(label),
             "Invited": groups["invited"].map(lambda v: f"{v:,.0f}"),
             "Took part": groups["participated"].map(lambda v: f"{v:,.0f}"),
-            "% (95% CI)": [f"{100 * v:.1f}% ({100 * lo:.1f}-{100 * hi:.1f})" for v, lo, hi in
+            "% (95% CI)": [f"{v:.1f}% ({lo:.1f}-{hi:.1f})" for v, lo, hi in
                            zip(groups["rate"], groups["lower"], groups["upper"], strict=True)],
             "Invitations per participant": groups["invitations_per_participant"].map(
                 lambda v: f"{v:.1f}"),

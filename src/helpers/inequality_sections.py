@@ -28,7 +28,7 @@ from .measures import (
 )
 from .measures.inequality import MEASURES, midpoint_ranks
 from .schema import ETHNICITIES
-from .sections import Context, Section, _pooled_groups, unavailable
+from .sections import Context, Section, _axis, _pooled_groups, unavailable
 
 SEED = 20240401
 HEADLINE_MEASURES = ("d", "r", "sii", "rii", "rci", "paf")
@@ -158,8 +158,7 @@ def gradient(ctx: Context, key: str) -> Section:
                     va="bottom", color="#555555")
     ax.legend(frameon=False, loc="lower right")
     fig = plots._finish(fig, ax, title, "Position on England's deprivation ranking "
-                        "(0 = most deprived, 1 = least deprived)", f"% of {ind.denominator_label}"
-                        [:60], ctx.source_line)
+                        "(0 = most deprived, 1 = least deprived)", _axis(ind), ctx.source_line)
     findings = [_measure_sentence(ctx, ind, sii)] if sii is not None else []
     alt = f"Chart: {title}. " + "; ".join(
         f"quintile {g}: {v:.1f}%" for g, v in zip(place["group"], place["value"], strict=True))

@@ -112,7 +112,8 @@ def _row(rows: pd.DataFrame, **where: str) -> pd.Series | None:
 
 
 def _axis(ind: indicators.Indicator) -> str:
-    return f"% of {ind.denominator_label}"[:70]
+    """A short axis label: the share that meets the indicator."""
+    return f"% {ind.numerator_label}"
 
 
 def header(ctx: Context) -> Section:
