@@ -123,6 +123,8 @@ def innovation_timeline(ctx: Context, key: str) -> Section:
     if activity is None:
         return _no_activity(ctx)
     inn = innovations.get(key)
+    if monthly_totals(activity, key, "invited")["count"].sum() == 0:
+        return Section(findings=[f"No alliance in these data runs {_name(inn)}."])
     timeline = _timeline(activity, key)
     live = timeline.dropna(subset=["go_live"]).sort_values("go_live")
     findings = []
@@ -342,6 +344,8 @@ def diffusion_curves(ctx: Context, key: str) -> Section:
         return _no_activity(ctx)
     inn = innovations.get(key)
     cumulative = adoption.cumulative_uptake(monthly_totals(activity, key, "participated"))
+    if cumulative.empty:
+        return Section(findings=[f"No alliance in these data runs {_name(inn)}."])
     eligible = (activity[(activity["innovation"] == key) & (activity["measure"] == "eligible")
                          & (activity["dimension"] == "all")]
                 .groupby(["alliance", "month"])["count"].sum().groupby("alliance").max())
@@ -378,6 +382,9 @@ def lung_check_impact(ctx: Context) -> Section:
         ["alliance", "period", "numerator", "denominator"]]
     panel = early_late_panel(counts, timeline, early_by="2019-12", late_from="2021-08",
                              last_period=2021)
+    if not {2019, 2020, 2021} <= set(panel["period"]) or panel["treated"].nunique() < 2:
+        return Section(findings=["This comparison needs diagnosis years 2019 to 2021 and both "
+                                 "early and late adopters in the data; they are not all here."])
     result = impact(panel, reference_period=2019)
     avg = result[result["period"] == "post average"].iloc[0]
     clear = (avg["lower"] > 0 or avg["upper"] < 0) and avg["p_boot"] < 0.05

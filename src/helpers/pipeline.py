@@ -29,6 +29,8 @@ from .config import KERNEL_NAME, Paths
 from .errors import InputDataError, InsightsError
 
 DEFAULT_TIMEOUT = 900
+KERNEL_START_TIMEOUT = 300
+"""Seconds a kernel may take to start (a loaded machine can need more than papermill's 60)."""
 CLEAN_NOTEBOOK = "01_clean.ipynb"
 ALLIANCE_NOTEBOOK = "02_alliance.ipynb"
 ENGLAND_NOTEBOOK = "03_england.ipynb"
@@ -173,6 +175,7 @@ def execute(job: Job, root: str, kernel: str, timeout: int) -> JobResult:
                 parameters=safe,
                 kernel_name=kernel,
                 execution_timeout=timeout,
+                start_timeout=KERNEL_START_TIMEOUT,
                 progress_bar=False,
                 log_output=False,
             )
