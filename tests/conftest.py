@@ -10,10 +10,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 REFCASES = SHARED / "refcases" / "PHEindicatormethods"
+REAL = SHARED / "data" / "real"
 needs_refcases = pytest.mark.skipif(
     not REFCASES.exists(),
     reason="../shared/refcases/PHEindicatormethods is absent: reference-value tests need it",
 )
+
+
+def real(relative: str = "") -> Path:
+    """Path of a real public file or folder, or skip the test when it is not there."""
+    path = REAL / relative
+    if not path.exists():
+        pytest.skip(f"{path} is absent: tests against the real public files need ../shared")
+    return path
 
 
 def tumour(**overrides) -> dict:

@@ -7,11 +7,11 @@ import functools
 import json
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import REAL
 
 from helpers import alliances
 from helpers.alliances import (
@@ -26,9 +26,8 @@ from helpers.alliances import (
 )
 from helpers.errors import InsightsError, UnknownAllianceError
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 needs_shared = pytest.mark.skipif(
-    not SHARED.exists(),
+    not REAL.exists(),
     reason="../shared/data/real is absent: real-data tests need the shared public files",
 )
 
@@ -299,11 +298,11 @@ def _pairs(frame: pd.DataFrame, name: str, code: str | None = None) -> Pairs:
 
 
 def _csv(relative: str, **kwargs: object) -> pd.DataFrame:
-    return pd.read_csv(SHARED / relative, dtype=str, encoding="utf-8-sig", **kwargs)
+    return pd.read_csv(REAL / relative, dtype=str, encoding="utf-8-sig", **kwargs)
 
 
 def _cal24_json() -> Pairs:
-    table = json.loads((SHARED / "ons" / "CAL24_names_codes.json").read_text(encoding="utf-8"))
+    table = json.loads((REAL / "ons" / "CAL24_names_codes.json").read_text(encoding="utf-8"))
     return {(name, code) for code, name in table.items()}
 
 
@@ -313,7 +312,7 @@ def _ccg21() -> Pairs:
 
 @functools.cache
 def _lsoa11_xlsx() -> Pairs:
-    path = SHARED / "ons" / "LSOA11_CCG21_STP21_CAL21_LAD21_EN_LU.xlsx"
+    path = REAL / "ons" / "LSOA11_CCG21_STP21_CAL21_LAD21_EN_LU.xlsx"
     with warnings.catch_warnings():  # the ONS workbook has no default style
         warnings.simplefilter("ignore", UserWarning)
         book = openpyxl.load_workbook(path, read_only=True)

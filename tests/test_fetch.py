@@ -14,12 +14,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import REAL
 
 from helpers.cli import main
 from helpers.sources import fetch
 
-REAL = SHARED / "data" / "real"
 pytestmark = pytest.mark.skipif(
     not REAL.exists(), reason="../shared/data/real is absent: the downloader is tested on it"
 )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import SHARED
+from conftest import REAL
 
 from helpers import galleri
 from helpers.config import Paths
 from helpers.sources import fetch
-
-REAL = SHARED / "data" / "real"
 
 
 def test_six_month_periods_count_from_october_2021():

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import SHARED
+from conftest import REAL
 
 from helpers import alliances, pipeline, public
 from helpers.config import Paths
 from helpers.sources import fetch
 
-REAL = SHARED / "data" / "real"
 pytestmark = pytest.mark.skipif(
     not REAL.exists(), reason="../shared/data/real is absent: the public-data run needs it"
 )

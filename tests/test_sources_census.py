@@ -6,20 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import real
 
 from helpers.errors import InputDataError
 from helpers.schema import ETHNICITIES
 from helpers.sources import Quarantine, census
-
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-
-
-def real(relative: str) -> Path:
-    """Path of a real public file, or skip the test when it is not there."""
-    path = REAL / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent: tests against the real public files need ../shared")
-    return path
 
 
 @pytest.fixture(scope="module")

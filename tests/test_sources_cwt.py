@@ -8,20 +8,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import real
 
 from helpers.errors import InputDataError
 from helpers.sources import Quarantine, cwt
-
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-
-
-def real(relative: str) -> Path:
-    """Path of a real public file or folder, or skip the test when it is not there."""
-    path = REAL / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent: tests against the real public files need ../shared")
-    return path
-
 
 # --- real files -----------------------------------------------------------------------------
 

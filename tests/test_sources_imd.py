@@ -7,20 +7,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import real
 
 from helpers.errors import InputDataError
 from helpers.sources import Quarantine, imd
-
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-
-
-def real(relative: str) -> Path:
-    """Path of a real public file, or skip the test when it is not there."""
-    path = REAL / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent: tests against the real public files need ../shared")
-    return path
-
 
 FILE1 = "imd2019/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"
 FILE6 = "imd2019/File_6_-_IoD2019_Population_Denominators.csv.gz"

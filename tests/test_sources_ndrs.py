@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import real
 
 from helpers.alliances import ALLIANCES
 from helpers.cube import CUBE_COLUMNS, ENGLAND_CODE
 from helpers.errors import InputDataError
 from helpers.schema import SITES
 from helpers.sources import Quarantine, ndrs, ons
-
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-
-
-def real(relative: str) -> Path:
-    """Path of a real public file, or skip the test when it is not there."""
-    path = REAL / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent: tests against the real public files need ../shared")
-    return path
-
 
 STAGE = "ndrs/NDRS_stage_at_diagnosis_by_site_2013-2022.csv"
 COUNTS = [*ndrs.STAGE_COLUMNS, "tumours", "staged", "early"]

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from conftest import real
 
 from helpers.errors import InputDataError, ParameterError
 from helpers.sources import AttributionLookups, Quarantine, cwt, providers
-
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-
-
-def real(relative: str = "") -> Path:
-    """Path of a real public file or folder, or skip the test when it is not there."""
-    path = REAL / relative
-    if not path.exists():
-        pytest.skip(f"{path} is absent: tests against the real public files need ../shared")
-    return path
-
 
 # --- real files -----------------------------------------------------------------------------
 

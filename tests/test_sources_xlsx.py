@@ -8,11 +8,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import real
 
 from helpers.errors import InputDataError
 from helpers.sources._xlsx import Workbook, _fast_grid, excel_date
-
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
@@ -105,10 +104,7 @@ def test_missing_sheet_and_broken_xml(tmp_path):
 
 
 def test_fast_and_streaming_paths_agree_on_a_real_workbook():
-    path = REAL / "nhse_cwt" / "crs_extracts" / (
-        "CWT-CRS-Apr-2025-to-Jul-2025-Data-Extract-Provider.xlsx")
-    if not path.exists():
-        pytest.skip(f"{path} is absent: tests against the real public files need ../shared")
+    path = real("nhse_cwt/crs_extracts/CWT-CRS-Apr-2025-to-Jul-2025-Data-Extract-Provider.xlsx")
     grid, rows = both_ways(path)
     assert grid.index.tolist() == [n for n, _ in rows]
     width = grid.shape[1]

@@ -312,6 +312,19 @@ def add_alliance(
     return out
 
 
+def require_unique_codes(df: pd.DataFrame, column: str, path: Path) -> None:
+    """Raise :class:`InputDataError` naming the rows where ``column`` is empty or repeats."""
+    missing = df[column].isna()
+    if missing.any():
+        rows = [i + 1 for i, m in enumerate(missing.tolist()) if m]
+        raise InputDataError(path, "empty code(s)", column=column, rows=rows)
+    dup = df[column].duplicated(keep=False)
+    if dup.any():
+        rows = [i + 1 for i, m in enumerate(dup.tolist()) if m]
+        raise InputDataError(path, f"code(s) repeat, e.g. {df.loc[dup, column].iloc[0]!r}",
+                             column=column, rows=rows)
+
+
 def clean_text(values: pd.Series) -> pd.Series:
     """Strip whitespace; empty strings become ``<NA>``; ``string`` dtype."""
     text = values.astype("string").str.strip()

@@ -42,6 +42,7 @@ from ._common import (
     load_table,
     names_from_rules,
     report,
+    require_unique_codes,
     sniff_rows,
     to_number,
 )
@@ -87,18 +88,6 @@ def _names(path: Path) -> tuple[dict[str, str], str]:
     return names, keys[0]
 
 
-def _check_codes(df: pd.DataFrame, key: str, path: Path) -> None:
-    missing = df[key].isna()
-    if missing.any():
-        rows = [i + 1 for i, m in enumerate(missing.tolist()) if m]
-        raise InputDataError(path, "empty LSOA code(s)", column=key, rows=rows)
-    dup = df[key].duplicated(keep=False)
-    if dup.any():
-        rows = [i + 1 for i, m in enumerate(dup.tolist()) if m]
-        raise InputDataError(path, f"LSOA code(s) repeat, e.g. {df.loc[dup, key].iloc[0]!r}",
-                             column=key, rows=rows)
-
-
 def _decile(df: pd.DataFrame, path: Path, rows: pd.Series) -> pd.DataFrame:
     decile = to_number(df["imd_decile"], path, "imd_decile", source_rows=rows)
     bad = decile.isna() | ~decile.between(1, 10)
@@ -122,7 +111,7 @@ def read_file1(path: Path | str) -> pd.DataFrame:
     for column in df.columns:
         if not column.startswith("imd_"):
             df[column] = clean_text(df[column])
-    _check_codes(df, key, path)
+    require_unique_codes(df, key, path)
     df = _decile(df, path, rows.reset_index(drop=True))
     df["imd_rank"] = to_number(df["imd_rank"], path, "imd_rank", source_rows=rows)
     bad = df["imd_rank"].isna() | ~df["imd_rank"].between(1, len(df))
@@ -155,7 +144,7 @@ def read_population(path: Path | str, *, quarantine: Quarantine | None = None) -
             df[column] = to_number(df[column], path, column, source_rows=rows)
         else:
             df[column] = clean_text(df[column])
-    _check_codes(df, key, path)
+    require_unique_codes(df, key, path)
     local = Quarantine()
     bands = ["population_0_15", "population_16_59", "population_60_plus"]
     if all(b in df.columns for b in bands):
@@ -176,7 +165,7 @@ def read_scores(path: Path | str) -> pd.DataFrame:
     rows = table.index.to_series().reset_index(drop=True)
     df = table.reset_index(drop=True)
     df[key] = clean_text(df[key])
-    _check_codes(df, key, path)
+    require_unique_codes(df, key, path)
     df = _decile(df, path, rows)
     if "imd_score" in df.columns:
         df["imd_score"] = to_number(df["imd_score"], path, "imd_score", source_rows=rows,

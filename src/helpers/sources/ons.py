@@ -49,6 +49,7 @@ from ._common import (
     is_xlsx,
     load_table,
     report,
+    require_unique_codes,
 )
 
 CHANGE_CODES: dict[str, str] = {"U": "unchanged", "S": "split", "M": "merged", "X": "irregular"}
@@ -89,18 +90,6 @@ def _finish(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return df.loc[:, [c for c in columns if c in df.columns]].reset_index(drop=True)
 
 
-def _require_codes(df: pd.DataFrame, column: str, path: Path) -> None:
-    missing = df[column].isna()
-    if missing.any():
-        rows = [i + 1 for i, m in enumerate(missing.tolist()) if m]
-        raise InputDataError(path, "empty code(s)", column=column, rows=rows)
-    dup = df[column].duplicated(keep=False)
-    if dup.any():
-        rows = [i + 1 for i, m in enumerate(dup.tolist()) if m]
-        raise InputDataError(path, f"duplicate code(s) such as {df.loc[dup, column].iloc[0]!r}",
-                             column=column, rows=rows)
-
-
 def read_lsoa11_lookup(path: Path | str, *, quarantine: Quarantine | None = None) -> pd.DataFrame:
     """Read the ONS LSOA11 -> CCG21 -> STP21 -> CAL21 -> LAD21 lookup (xlsx or csv).
 
@@ -112,7 +101,7 @@ def read_lsoa11_lookup(path: Path | str, *, quarantine: Quarantine | None = None
     path = check_file(path)
     table = load_table(path, _LSOA11_NAMES, ["lsoa11_code", "cal21_code", "lad_code"])
     df = _strings(table)
-    _require_codes(df, "lsoa11_code", path)
+    require_unique_codes(df, "lsoa11_code", path)
     local = Quarantine()
     fallback = "cal21_name" if "cal21_name" in df.columns else None
     df = add_alliance(df, "cal21_code", path, local, rows=table.index.to_series(),
@@ -128,7 +117,7 @@ def read_ccg_lookup(path: Path | str, *, quarantine: Quarantine | None = None) -
     path = check_file(path)
     table = load_table(path, _LSOA11_NAMES, ["ccg21_code", "cal21_code"])
     df = _strings(table)
-    _require_codes(df, "ccg21_code", path)
+    require_unique_codes(df, "ccg21_code", path)
     local = Quarantine()
     df = add_alliance(df, "cal21_code", path, local, rows=table.index.to_series(),
                       fallback="cal21_name" if "cal21_name" in df.columns else None)
@@ -207,7 +196,7 @@ def read_lsoa21_lookup(path: Path | str) -> pd.DataFrame:
     path = check_file(path)
     table = load_table(path, _LSOA21_NAMES, ["lsoa21_code", "icb_code"])
     df = _strings(table)
-    _require_codes(df, "lsoa21_code", path)
+    require_unique_codes(df, "lsoa21_code", path)
     return _finish(df, ["lsoa21_code", "lsoa21_name", "sicbl24_code", "sicbl24_ods_code",
                         "sicbl24_name", "icb_code", "icb_ods_code", "icb_name"])
 
