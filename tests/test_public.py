@@ -87,7 +87,7 @@ def test_reports_run_on_public_data(built, monkeypatch):
     page = (paths.reports / "northern.html").read_text()
     assert "SYNTHETIC" not in page
     assert "NHS England Cancer Waiting Times" in page
-    assert "is not available in the public data" in page
+    assert "Not shown: the public data do not include" in page
     early, staged = 7_630, 14_673  # NDRS 2022, Northern, all sites
     assert f"{100 * early / staged:.1f}% (95% CI" in page
     assert (paths.reports / "england.html").exists()

@@ -64,3 +64,21 @@ def test_alliance_group_section_states_only_supported_gaps(ctx):
                                  alliance=alliances.resolve("Peninsula"))
     text = " ".join(sections.by_group(peninsula, "early_stage", "imd_quintile").findings)
     assert "no gap is claimed" in text
+
+
+def test_ethnic_gap_sentence_names_the_worst_off_group():
+    from helpers import inequality_sections
+
+    counts = {("alliance", "E56000021", "White"): (600, 1000),
+              ("alliance", "E56000021", "Asian"): (550, 1000),
+              ("alliance", "E56000021", "Black"): (400, 1000),
+              ("england", "E92000001", "White"): (600, 1000),
+              ("england", "E92000001", "Asian"): (550, 1000),
+              ("england", "E92000001", "Black"): (400, 1000)}
+    cube = cube_rows("early_stage", counts).assign(dimension="ethnicity")
+    west = sections.Context(cube=cube, status={"synthetic": True, "source": "synthetic"},
+                            alliance=alliances.resolve("West London"))
+    text = " ".join(inequality_sections.summary_table(west, "early_stage", "ethnicity").findings)
+    # d = 60% - 40% = 20 points (Black against White), far beyond chance at n = 1000 each
+    assert "difference 20.00" in text
+    assert "the Black group is behind the White group beyond chance" in text

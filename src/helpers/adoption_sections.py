@@ -50,7 +50,7 @@ def galleri_example(ctx: Context) -> Section:
         ax.axhline(0, color="#555555", linewidth=1)
         ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=1)
         ax.set_title(f"Difference in {words}", fontsize=11, loc="left")
-        ax.set_xlabel("Six-month period from the trial start (0 = Oct 2021-Mar 2022)")
+        ax.set_xlabel("Six-month period (0 = Oct 2021-Mar 2022)")
     title = ("NHS-Galleri trial alliances against the others: suspected head & neck, lung and "
              "upper GI cancers")
     fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)

@@ -85,16 +85,28 @@ def _clear(row: pd.Series) -> bool:
     return not (row["lower"] <= row["null"] <= row["upper"])
 
 
+def _worst_group(ctx: Context, key: str, dimension: str) -> str | None:
+    """The group furthest on the unfavourable side, as the difference ``d`` compares it."""
+    rows = _pooled_groups(ctx, key, dimension)
+    groups = measure_inputs(rows[rows["place"] == ctx.place], dimension)
+    groups = groups[groups["group"] != ETHNIC_REFERENCE]
+    if groups.empty:
+        return None
+    worst = (groups["estimate"].idxmin() if indicators.get(key).higher_is_better
+             else groups["estimate"].idxmax())
+    return str(groups.loc[worst, "group"])
+
+
 def _measure_sentence(ctx: Context, ind: indicators.Indicator, row: pd.Series,
-                      dimension: str = "imd_quintile") -> str:
+                      dimension: str = "imd_quintile", worst: str | None = None) -> str:
     name = MEASURES[row["measure"]].name
     numbers = f"{row['estimate']:.2f} (95% CI {row['lower']:.2f} to {row['upper']:.2f})"
     head = f"{ctx.place}, {ind.short.lower()}: {name.lower()} {numbers}"
     if not _clear(row):
         return f"{head}; the interval includes no difference, so no gap is claimed."
     if dimension != "imd_quintile":
-        return (f"{head}: the worst-off ethnic group is behind the {ETHNIC_REFERENCE} group "
-                "beyond chance.")
+        who = f"the {worst} group" if worst else "the worst-off ethnic group"
+        return f"{head}: {who} is behind the {ETHNIC_REFERENCE} group beyond chance."
     if row["estimate"] > row["null"]:
         return f"{head}: the most deprived are worse off beyond chance."
     return f"{head}: the most deprived fare better, beyond chance."
@@ -106,7 +118,8 @@ def summary_table(ctx: Context, key: str, dimension: str) -> Section:
         return missing
     ind = indicators.get(key)
     sm = place_measures(ctx, key, dimension)
-    findings = [_measure_sentence(ctx, ind, r, dimension) for _, r in sm.iterrows()
+    worst = None if dimension == "imd_quintile" else _worst_group(ctx, key, dimension)
+    findings = [_measure_sentence(ctx, ind, r, dimension, worst) for _, r in sm.iterrows()
                 if r["measure"] == "d"]
     table = pd.DataFrame({
         "Measure": [MEASURES[m].name for m in sm["measure"]],
@@ -289,16 +302,19 @@ def funnel(ctx: Context, key: str) -> Section:
     fig, ax = plots.plt.subplots(figsize=(8, 4.6))
     ax.scatter(units["denominator"], 100 * units["numerator"] / units["denominator"],
                color=plots.PALETTE[0], zorder=3)
-    for col, style in zip([c for c in limits.columns if c.endswith("_limit")],
-                          ["--", "--", ":", ":"], strict=False):
+    labels = ["95% limits", None, "99.8% limits", None]
+    for col, style, label in zip([c for c in limits.columns if c.endswith("_limit")],
+                                 ["--", "--", ":", ":"], labels, strict=False):
         ax.plot(limits["denominator"], limits[col], color="#777777", linestyle=style,
-                linewidth=1)
-    ax.axhline(100 * target, color="#333333", linewidth=1)
+                linewidth=1, label=label)
+    ax.axhline(100 * target, color="#333333", linewidth=1,
+               label=f"{ctx.place} {100 * target:.1f}%")
+    ax.legend(fontsize=8, loc="upper right", frameon=True)
     for r in outliers.itertuples():
         ax.annotate(r.geography_name, (r.denominator, 100 * r.value), fontsize=8,
                     xytext=(4, 2), textcoords="offset points")
     fig = plots._finish(fig, ax, title, f"Number of {ind.denominator_label}"[:70],
-                        "%", ctx.source_line)
+                        f"% {ind.numerator_label}", ctx.source_line)
     findings = [
         f"Against {ctx.place} ({100 * target:.1f}%), the {where} vary "
         + ("more than chance allows (overdispersion), so the limits are widened."

@@ -73,8 +73,46 @@ def footer_html(status: dict[str, Any]) -> str:
     return (
         f'<div class="cai-footer">Built from {html.escape(label)} on {now} by Cancer Alliance '
         f"Insights. Counts from 1 to {SUPPRESSION_THRESHOLD} and rates built on them are "
-        "suppressed (*). Intervals are 95% Wilson score intervals.</div>"
+        "suppressed (*). Percentages carry 95% Wilson score intervals; other estimates say "
+        "how their 95% intervals were made.</div>"
     )
+
+
+def _shows_something(output: dict[str, Any]) -> bool:
+    """Whether a code cell output puts anything on the page."""
+    if output.get("output_type") == "stream":
+        return bool(str(output.get("text", "")).strip())
+    if output.get("output_type") == "error":
+        return True
+    data = output.get("data", {})
+    if "text/html" in data:
+        return bool(str(data["text/html"]).strip())
+    return any(str(value).strip() for value in data.values())
+
+
+def drop_empty_headings(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove outputs that show nothing, then each markdown cell whose code cells show nothing.
+
+    A section that has no data for this report says so once; later headings
+    of the same kind would otherwise stand over an empty space.
+    """
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if _shows_something(o)]
+    keep = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            block = []
+            for nxt in nb.cells[i + 1:]:
+                if nxt.cell_type != "code":
+                    break
+                block.append(nxt)
+            if block and not any(_shows_something(o) for c in block
+                                 for o in c.get("outputs", [])):
+                continue
+        keep.append(cell)
+    nb.cells = keep
+    return nb
 
 
 def export_html(executed: Path, target: Path, status: dict[str, Any], title: str) -> Path:
@@ -82,7 +120,7 @@ def export_html(executed: Path, target: Path, status: dict[str, Any], title: str
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = nbformat.read(executed, as_version=4)
+    nb = drop_empty_headings(nbformat.read(executed, as_version=4))
     nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="report",

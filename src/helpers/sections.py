@@ -164,7 +164,7 @@ def key_findings(ctx: Context) -> Section:
 
 
 DIMENSION_WORDS = {
-    "all": "at all",
+    "all": "",
     "imd_quintile": "by deprivation",
     "ethnicity": "by ethnic group",
     "lad": "by local authority",
@@ -186,11 +186,13 @@ def unavailable(ctx: Context, key: str, dimension: str = "all") -> Section | Non
     ctx.notices.add((key, dimension))
     ind = indicators.get(key)
     source = ctx.status.get("source", "these")
+    title = ind.title[0].lower() + ind.title[1:] if ind.title[1:2].islower() else ind.title
+    words = DIMENSION_WORDS.get(dimension, "by " + dimension)
     text = (
-        f"{ind.title} {DIMENSION_WORDS.get(dimension, 'by ' + dimension)} is not available in "
-        f"the {source} data, so it is not shown; nothing is estimated in its place. An analyst "
-        "with record-level access can add it: put a registry extract in data/raw/local/ "
-        "(columns listed in README.md) and run `alliances run --source local`."
+        f"Not shown: the {source} data do not include {title}{' ' + words if words else ''}; "
+        "nothing is estimated in its place. An analyst with record-level access can add it: "
+        "put a registry extract in data/raw/local/ (columns listed in README.md) and run "
+        "`alliances run --source local`."
     )
     return Section(findings=[text])
 
