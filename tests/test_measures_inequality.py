@@ -101,6 +101,46 @@ def test_quintile_sii_rii_by_hand():
     assert out.loc["rii", "upper"] == pytest.approx(hi, abs=0.05 * (hi - lo))
 
 
+def test_quintile_transformed_sii_by_hand():
+    """PHE transform = TRUE: the line on the logit scale, the ends transformed back."""
+    lower, upper = Y - Z * SE, Y + Z * SE  # each group's own 95% limits
+    groups = QUINTILES.assign(transform="logit", lower=lower, upper=upper, scale=100.0)
+    out = by_measure(summary_measures(groups, ordered=True, higher_is_better=True, seed=3))
+
+    def logit(v):
+        return np.log(v / (100 - v))
+
+    def expit(v):
+        return 100 / (1 + np.exp(-v))
+
+    a, b = wls_line(RANK, logit(Y), POP)
+    assert out.loc["sii", "estimate"] == pytest.approx(expit(a + b) - expit(a), rel=1e-12)
+    assert out.loc["rii", "estimate"] == pytest.approx(expit(a + b) / expit(a), rel=1e-12)
+    se_logit = (logit(upper) - logit(lower)) / (2 * Z)
+    draws = np.random.default_rng(8).normal(logit(Y), se_logit, size=(20_000, 5))
+    slopes = np.array([wls_line(RANK, d, POP)[1] for d in draws])
+    b_lo, b_hi = np.quantile(slopes, [0.025, 0.975])
+    mid = a + b / 2
+    lo, hi = (expit(mid + s / 2) - expit(mid - s / 2) for s in (b_lo, b_hi))
+    assert out.loc["sii", "lower"] == pytest.approx(lo, abs=0.05 * (hi - lo))
+    assert out.loc["sii", "upper"] == pytest.approx(hi, abs=0.05 * (hi - lo))
+    # on this gentle gradient the transformed SII is close to the linear one
+    linear = by_measure(summary_measures(QUINTILES, ordered=True, higher_is_better=True))
+    assert out.loc["sii", "estimate"] == pytest.approx(linear.loc["sii", "estimate"], rel=0.02)
+
+
+def test_transform_needs_limits_inside_the_range():
+    groups = QUINTILES.assign(transform="logit")
+    with pytest.raises(ParameterError, match="'lower' and 'upper'"):
+        summary_measures(groups, ordered=True, higher_is_better=True)
+    bad = groups.assign(lower=Y - 60, upper=Y + 1)
+    with pytest.raises(ParameterError, match="strictly inside 0 to 100"):
+        summary_measures(bad, ordered=True, higher_is_better=True)
+    with pytest.raises(ParameterError, match="one of"):
+        summary_measures(QUINTILES.assign(transform="sqrt", lower=Y - 1, upper=Y + 1),
+                         ordered=True, higher_is_better=True)
+
+
 def logistic_by_hand(rank: np.ndarray, p: np.ndarray, w: np.ndarray):
     """Newton-Raphson for logit(p) = b0 + b1 rank (binomial, weights w) and the HC1 sandwich."""
     x = np.column_stack([np.ones_like(rank), rank])
@@ -354,7 +394,7 @@ def test_describe_says_direction_and_certainty():
 
 
 def phe_cases() -> list:
-    """The phe_sii test calls that the reference sheet supports without a transform.
+    """The phe_sii test calls that the reference sheet supports, with and without a transform.
 
     Cases 10 and 18 are left out: their StandardError column is on the log / logit
     scale (for transform=TRUE), while the expected limits correspond to the standard
@@ -363,7 +403,7 @@ def phe_cases() -> list:
     if not REFCASES.exists():
         return []
     cases = pd.read_csv(REFCASES / "sii_cases.csv")
-    keep = ~cases["transform"] & ~cases["case_id"].isin([10, 18])
+    keep = ~cases["case_id"].isin([10, 18])
     return [pytest.param(row, id=f"case{row.case_id}") for row in cases[keep].itertuples()]
 
 
@@ -403,6 +443,12 @@ def test_sii_rii_match_phe(case):
                 "se": se * size,
             }
         )
+        if case.transform:  # log for rates, logit for proportions, from the 95% limits
+            groups["transform"] = "log" if case.value_type == 1 else "logit"
+            groups["lower"] = area["LowerCL"].to_numpy() * size
+            groups["upper"] = area["UpperCL"].to_numpy() * size
+            if case.value_type == 2:  # proportions (x the multiplier) are bounded by it
+                groups["scale"] = size
         ref = expected.loc[record]
         for i, level in enumerate(levels, start=1):
             out = by_measure(

@@ -219,6 +219,8 @@ class _Groups:
     scale: float
     sign: float
     ref: int | None
+    transform: str | None = None
+    se_transformed: np.ndarray | None = None
 
     @property
     def share(self) -> np.ndarray:
@@ -294,6 +296,45 @@ def _scale(groups: pd.DataFrame) -> float:
     return float(next((s for s in SCALES if top <= s), SCALES[-1]))
 
 
+TRANSFORMS = ("log", "logit")
+
+
+def _forward(values: np.ndarray, transform: str, scale: float) -> np.ndarray:
+    """Values on the published scale -> the log (rates) or logit (proportions) scale."""
+    if transform == "log":
+        return np.log(values)
+    p = values / scale
+    return np.log(p / (1 - p))
+
+
+def _back(values: np.ndarray, transform: str, scale: float) -> np.ndarray:
+    """The inverse of :func:`_forward`."""
+    if transform == "log":
+        return np.exp(values)
+    return scale / (1 + np.exp(-values))
+
+
+def _transformed_se(data: pd.DataFrame, scale: float) -> tuple[str | None, np.ndarray | None]:
+    """PHE's ``transform = TRUE``: the standard error on the log / logit scale from 95% limits."""
+    if "transform" not in data:
+        return None, None
+    kinds = data["transform"].dropna().unique()
+    if len(kinds) == 0:
+        return None, None
+    if len(kinds) != 1 or kinds[0] not in TRANSFORMS:
+        raise ParameterError(f"The transform column must hold one of {TRANSFORMS} for all groups.")
+    kind = str(kinds[0])
+    if not {"lower", "upper"} <= set(data.columns):
+        raise ParameterError("A transform needs each group's 95% limits in 'lower' and 'upper'.")
+    bounds = data[["lower", "estimate", "upper"]].to_numpy(dtype=float)
+    top = np.inf if kind == "log" else scale
+    if not np.all((bounds > 0) & (bounds < top)):
+        raise ParameterError(f"A {kind} transform needs estimates and limits strictly inside "
+                             f"0 to {top:g}.")
+    lower, upper = (_forward(bounds[:, i], kind, scale) for i in (0, 2))
+    return kind, (upper - lower) / (2 * _z(0.95))
+
+
 def _reference_index(names: np.ndarray, reference: str | None) -> int | None:
     if reference is None:
         return None
@@ -323,14 +364,18 @@ def _prepare(
             if "rank" in data
             else midpoint_ranks(data["population"])
         )
+    scale = _scale(data)
+    transform, se_transformed = _transformed_se(data, scale)
     return _Groups(
         y=data["estimate"].to_numpy(dtype=float),
         se=data["se"].to_numpy(dtype=float),
         pop=data["population"].to_numpy(dtype=float),
         rank=rank,
-        scale=_scale(data),
+        scale=scale,
         sign=1.0 if higher_is_better else -1.0,
         ref=None if ordered else _reference_index(names, reference),
+        transform=transform,
+        se_transformed=se_transformed,
     )
 
 
@@ -574,6 +619,32 @@ def _attributable(g: _Groups, ordered: bool, confidence: float, relative: bool) 
     return _normal(par, mean * se_fraction, confidence)
 
 
+def _transformed_sii(g: _Groups, draws: np.ndarray | None, confidence: float,
+                     relative: bool) -> Result:
+    """PHE's SII / RII with ``transform = TRUE``: the line is fitted on the log / logit scale.
+
+    The fitted values at rank 0 and 1 are transformed back and subtracted (SII)
+    or divided (RII). Limits: the slope's simulated percentiles, placed about the
+    fitted value at rank 0.5 and transformed back, as ``phe_sii`` does.
+    """
+    slope_of = _wls_operator(g.rank, g.pop)
+    intercept, slope = slope_of @ _forward(g.y, g.transform, g.scale)
+    middle = intercept + slope / 2
+
+    def measure(b: np.ndarray | float) -> np.ndarray:
+        top = _back(middle + np.asarray(b) / 2, g.transform, g.scale)
+        bottom = _back(middle - np.asarray(b) / 2, g.transform, g.scale)
+        return (top / bottom) ** g.sign if relative else g.sign * (top - bottom)
+
+    estimate = float(measure(slope))
+    if draws is None:
+        return estimate, np.nan, np.nan, "simulation"
+    alpha = 1 - confidence
+    slopes = _forward(draws, g.transform, g.scale) @ slope_of[1]
+    limits = measure(np.quantile(slopes, [alpha / 2, 1 - alpha / 2]))
+    return estimate, float(limits.min()), float(limits.max()), "simulation"
+
+
 # --- assembly ------------------------------------------------------------------------------
 
 
@@ -595,6 +666,8 @@ def _compute(
     }
     if measure in analytic:
         return analytic[measure]()
+    if measure in ("sii", "rii") and g.transform is not None:
+        return _transformed_sii(g, draws, confidence, relative=measure == "rii")
     if measure == "sii":
         return _simulated(_linear_sii(g), g, draws, confidence)
     if measure == "rii":
@@ -627,6 +700,18 @@ def _usable(measure: str, g: _Groups, ordered: bool) -> bool:
     return True
 
 
+def _draws(g: _Groups, seed: int | None) -> np.ndarray | None:
+    """Simulated group estimates: Normal(estimate, se), or drawn on the transformed scale."""
+    rng = np.random.default_rng(seed)
+    size = (REPETITIONS, len(g.y))
+    if g.transform is not None:
+        centre = _forward(g.y, g.transform, g.scale)
+        return _back(rng.normal(centre, g.se_transformed, size=size), g.transform, g.scale)
+    if np.all(np.isfinite(g.se)):
+        return rng.normal(g.y, g.se, size=size)
+    return None
+
+
 def summary_measures(
     groups: pd.DataFrame,
     *,
@@ -646,8 +731,11 @@ def summary_measures(
         dimensions, ``order`` (1 = most disadvantaged). Optional: ``scale`` (the
         indicator's full scale, 100 for percent; otherwise HEAT's rule: the
         smallest of 1, 100, 1000, ... at or above the largest estimate) and
-        ``rank`` (see :func:`national_scale_ranks`). Rows with a missing estimate
-        (e.g. suppressed) are dropped.
+        ``rank`` (see :func:`national_scale_ranks`); ``transform`` ("log" for
+        rates, "logit" for proportions, one value for all groups) with ``lower``
+        and ``upper`` (each group's 95% limits), to simulate as PHE's ``phe_sii``
+        does with ``transform = TRUE``. Rows with a missing estimate (e.g.
+        suppressed) are dropped.
     ordered
         True for a ranked dimension such as deprivation quintile.
     higher_is_better
@@ -709,14 +797,15 @@ def summary_measures(
     Simulated for sii and rii (PHE) and bgsd, cov, md*, idis* (HEAT): each
     group's estimate is drawn from Normal(estimate, se) :data:`REPETITIONS`
     times, the measure recomputed and the percentiles taken. HEAT truncates its
-    draws to the indicator's range; these draws are not truncated. Measures
+    draws to the indicator's range; these draws are not truncated. With a
+    ``transform``, the draws are made on the log or logit scale, with the
+    standard error taken from the group's 95% limits on that scale, and
+    transformed back (PHE), so they stay inside the indicator's range. Measures
     that need ``se`` get missing limits when any ``se`` is missing.
     """
     g = _prepare(groups, ordered, higher_is_better, reference)
     chosen = applicable_measures(len(g.y), ordered=ordered, has_reference=g.ref is not None)
-    draws = None
-    if np.all(np.isfinite(g.se)):
-        draws = np.random.default_rng(seed).normal(g.y, g.se, size=(REPETITIONS, len(g.y)))
+    draws = _draws(g, seed)
     rows = []
     for m in chosen:
         if not _usable(m, g, ordered):
