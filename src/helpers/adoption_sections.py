@@ -38,42 +38,58 @@ def galleri_example(ctx: Context) -> Section:
         "six-month period before the trial, a pre-trend test is not possible: read the "
         "differences as associations, not proof of an effect."
     )
-    fig, axes = plots.plt.subplots(1, 2, figsize=(10, 4.2))
-    for ax, (outcome, words) in zip(axes, galleri.OUTCOMES.items(), strict=True):
-        part = results[(results["outcome"] == outcome) & (results["cancer_types"] == combined)
-                       & (results["period"] != "post average")]
-        xs = [int(p) for p in part["period"]]
-        ax.errorbar(xs, part["estimate"], yerr=[part["estimate"] - part["lower"],
-                                                part["upper"] - part["estimate"]],
-                    fmt="o", capsize=4, color=plots.PALETTE[0])
-        ax.plot([galleri.REFERENCE_PERIOD], [0], "s", color="#555555", label="reference")
-        ax.axhline(0, color="#555555", linewidth=1)
-        ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=1)
-        ax.set_title(f"Difference in {words}", fontsize=11, loc="left")
-        ax.set_xlabel("Six-month period (0 = Oct 2021-Mar 2022)")
-    title = ("NHS-Galleri trial alliances against the others: suspected head & neck, lung and "
-             "upper GI cancers")
-    fig.suptitle(title, x=0.01, ha="left", fontweight="bold", fontsize=12)
-    fig.text(0.01, 0.005, "Source: NHS England Cancer Waiting Times, 28-day FDS provider "
-             "files; providers attributed to alliances by their patients' ICBs.", fontsize=8,
-             color="#555555")
-    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    fig = _galleri_chart(results, combined)
+    title = "NHS-Galleri trial alliances against the others, by suspected cancer"
     averages = results[results["period"] == "post average"]
     table = pd.DataFrame({
-        "Suspected cancer": averages["cancer_types"],
+        "Suspected cancer": averages["cancer_types"].replace(combined, "all three together"),
         "Outcome": averages["outcome"].map(galleri.OUTCOMES),
         "Average difference after the trial began (95% CI)": [
             f"{e:+.2f} ({lo:+.2f} to {hi:+.2f})" for e, lo, hi in
             zip(averages["estimate"], averages["lower"], averages["upper"], strict=True)],
-        "p (t, G-1 df)": averages["p_value"].map(lambda v: f"{v:.3f}"),
-        "p (wild cluster bootstrap)": averages["p_boot"].map(lambda v: f"{v:.3f}"),
+        "p-value": averages["p_value"].map(lambda v: f"{v:.3f}"),
+        "p-value (wild cluster bootstrap)": averages["p_boot"].map(lambda v: f"{v:.3f}"),
     })
     alt = f"Event-study chart: {title}. " + " ".join(findings[:2])
     return Section(findings=findings, chart=plots.show(fig, alt), table=tables.show(
         table, caption="Difference-in-differences event study, average of the six post-trial "
                        "periods (alliance fixed effects, period fixed effects, errors clustered "
                        "by alliance)",
-        note="Outcome 1 weighted by referrals, outcome 2 by population (IMD 2019 mid-2015)."))
+        note="% told after 28 days is weighted by referrals, referrals per 100,000 by "
+             "population (IMD 2019 mid-2015). p-values: t with (alliances - 1) degrees of "
+             "freedom, and a wild cluster bootstrap (Webb weights), which suits few clusters."))
+
+
+def _galleri_chart(results: pd.DataFrame, combined: str) -> plots.plt.Figure:
+    """Event-study estimates by six-month period: one row per outcome, one column per cancer."""
+    labels = [combined, *galleri.CANCER_TYPES.values()]
+    fig, axes = plots.plt.subplots(len(galleri.OUTCOMES), len(labels), figsize=(12, 6.6),
+                                   sharey="row", sharex=True)
+    for row, (outcome, words) in zip(axes, galleri.OUTCOMES.items(), strict=True):
+        for ax, label in zip(row, labels, strict=True):
+            part = results[(results["outcome"] == outcome) & (results["cancer_types"] == label)
+                           & (results["period"] != "post average")]
+            xs = [int(p) for p in part["period"]]
+            ax.errorbar(xs, part["estimate"], yerr=[part["estimate"] - part["lower"],
+                                                    part["upper"] - part["estimate"]],
+                        fmt="o", capsize=3, markersize=4, color=plots.PALETTE[0])
+            ax.plot([galleri.REFERENCE_PERIOD], [0], "s", color="#555555", markersize=4)
+            ax.axhline(0, color="#555555", linewidth=1)
+            ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=1)
+            name = "All three together" if label == combined else label[0].upper() + label[1:]
+            ax.set_title(name, fontsize=10, loc="left")
+            ax.tick_params(labelsize=9)
+        row[0].set_ylabel(f"Difference in\n{words}", fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("Six-month period", fontsize=9)
+    fig.suptitle("NHS-Galleri trial alliances against the others: difference by six-month "
+                 "period (0 = Oct 2021-Mar 2022; -1 = the reference, before the trial)",
+                 x=0.01, ha="left", fontweight="bold", fontsize=11)
+    fig.text(0.01, 0.005, "Source: NHS England Cancer Waiting Times, 28-day FDS provider "
+             "files; providers attributed to alliances by their patients' ICBs. Bars: 95% "
+             "intervals, errors clustered by alliance.", fontsize=8, color="#555555")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    return fig
 
 
 # --------------------------------------------------------------------------- innovation
