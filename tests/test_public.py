@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import REAL
 
-from helpers import alliances, pipeline, public
+from helpers import alliances, pipeline, public, sections
 from helpers.config import Paths
 from helpers.sources import fetch
 
@@ -91,3 +91,30 @@ def test_reports_run_on_public_data(built, monkeypatch):
     early, staged = 7_630, 14_673  # NDRS 2022, Northern, all sites
     assert f"{100 * early / staged:.1f}% (95% CI" in page
     assert (paths.reports / "england.html").exists()
+
+
+def test_unattributed_providers_and_what_they_carry(built):
+    import csv
+
+    from helpers import sources
+
+    paths, result, _ = built
+    table = public.unattributed(paths)
+    assert sorted(table["provider_code"]) == result.unmapped_providers
+    # InHealth's 28-day FDS referrals, summed straight from the monthly CSVs (ODS code in
+    # column 2, TOTAL in column 6), then the CWT-CRS months after the last monthly file
+    by_hand = 0
+    for path in sorted((REAL / "nhse_cwt" / "fds_monthly").glob("data_*.csv")):
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            by_hand += sum(int(row[5].replace(",", "")) for row in csv.reader(handle)
+                           if len(row) > 5 and row[1] == "NV1")
+    crs = sources.read_crs_dir(REAL / "nhse_cwt" / "crs_extracts")
+    later = crs[(crs["standard"] == "fds_28") & (crs["provider_code"] == "NV1")
+                & (crs["month"].dt.strftime("%Y-%m") > public.FDS_FILES_END)]
+    by_hand += int(later["total"].sum())
+    nv1 = table.set_index("provider_code").loc["NV1"]
+    assert nv1["fds_28"] == by_hand
+    assert 0 < table.attrs["share_pct"]["fds_28"] < 1  # a small part of England's referrals
+    section = sections.unattributed_providers(paths)
+    assert f"{len(table)} providers in the waiting-time files are in no alliance" in \
+        section.findings[0]

@@ -208,3 +208,41 @@ def build(paths: Paths) -> PublicResult:
     (out / "data_status.json").write_text(json.dumps(status, indent=2))
     result.outputs += [held_path, out / "data_status.json"]
     return result
+
+
+STANDARD_WORDS = {"fds_28": "28-day FDS", "cwt_31": "31-day", "cwt_62": "62-day"}
+
+
+def unattributed(paths: Paths) -> pd.DataFrame | None:
+    """The providers left unattributed, with the waiting-time counts they carry.
+
+    Returns None when the processed data were not built from the public files.
+    One row per provider: ``provider_code``, ``provider_name``, ``reason``,
+    ``files`` (files it appears in) and, per standard (fds_28, cwt_31, cwt_62),
+    its count over all months. ``attrs["share_pct"]`` holds, per standard, the
+    percentage of all providers' counts that these providers carry.
+    """
+    listed = paths.quarantine / "unmapped_providers.csv"
+    counts = paths.processed / "cwt_monthly.parquet"
+    status = paths.processed / "data_status.json"
+    if not (listed.exists() and counts.exists() and status.exists()):
+        return None
+    if json.loads(status.read_text()).get("source") != "public":
+        return None  # files left from an earlier public build
+    providers = pd.read_csv(listed, dtype=str)
+    rows = pd.read_parquet(counts, columns=["month", "level", "standard", "provider_code",
+                                            "route", "cancer_type", "total"])
+    rows = rows[rows["level"] == "provider"].drop_duplicates(  # one row per alliance share
+        ["month", "standard", "provider_code", "route", "cancer_type"])
+    totals = (rows.groupby(["provider_code", "standard"], observed=True)["total"].sum()
+              .unstack("standard").reindex(columns=list(STANDARD_WORDS)).fillna(0))
+    out = (providers.groupby("provider_code", sort=False)
+           .agg(provider_name=("provider_name", "first"), reason=("reason", "first"),
+                files=("source_file", "nunique"))
+           .reset_index())
+    out["provider_name"] = out["provider_name"].fillna("(no name in the files)")
+    for standard in STANDARD_WORDS:
+        out[standard] = out["provider_code"].map(totals[standard]).fillna(0).astype(int)
+    out = out.sort_values(list(STANDARD_WORDS), ascending=False, ignore_index=True)
+    out.attrs["share_pct"] = {s: 100 * out[s].sum() / totals[s].sum() for s in STANDARD_WORDS}
+    return out

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import alliances, clean, indicators, narrative, params, plots, priorities, tables
-from .config import Paths, paths
+from .config import SUPPRESSION_THRESHOLD, Paths, paths
 from .cube import ENGLAND_CODE, read_cube
+from .disclosure import footnote, format_count
 from .measures import compare_proportions
 from .schema import AGE_BANDS
 
@@ -611,3 +612,29 @@ def population_profile(ctx: Context) -> Section:
                    table=tables.show(pd.DataFrame(rows), caption=f"{ctx.place}: residents",
                                      note="Deprivation: IMD 2019, mid-2015 populations. "
                                           "Ethnic group: Census 2021, moved onto 2011 areas."))
+
+
+def unattributed_providers(project: Paths) -> Section:
+    """Data quality, public source: the providers no alliance figure includes, and their weight."""
+    from . import public
+
+    table = public.unattributed(project)
+    if table is None:
+        return Section()
+    shares = table.attrs["share_pct"]
+    words = "; ".join(f"{public.STANDARD_WORDS[s]} {shares[s]:.2f}%" for s in public.STANDARD_WORDS)
+    finding = (f"{len(table)} providers in the waiting-time files are in no alliance's figures, "
+               f"because they cannot be placed in one alliance. They carry this share of "
+               f"England's counts: {words}. England's own figures include them.")
+    shown = table.copy()
+    for standard in public.STANDARD_WORDS:  # small counts suppressed, as everywhere else
+        counts = shown[standard].astype(float)
+        shown[standard] = counts.mask(counts.between(1, SUPPRESSION_THRESHOLD)).map(format_count)
+    shown = shown.rename(columns={
+        "provider_code": "Code", "provider_name": "Provider", "reason": "Why not attributed",
+        "files": "Files", **{s: f"{w} count" for s, w in public.STANDARD_WORDS.items()}})
+    return Section(findings=[finding], table=tables.show(
+        shown, caption="Providers not attributed to an alliance",
+        note="Counts over all months: referrals (28-day FDS) or treatments (31- and 62-day). "
+             f"{footnote()} Each is listed with its source file and row in "
+             "data/processed/quarantine/unmapped_providers.csv."))
