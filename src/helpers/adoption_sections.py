@@ -129,8 +129,11 @@ def _span(years: list[str]) -> str:
 
 
 def _timeline(activity: pd.DataFrame, key: str) -> pd.DataFrame:
-    return adoption.adoption_timeline(monthly_totals(activity, key, "invited"),
-                                      alliances=[a.name for a in alliances.ALLIANCES])
+    """Adoption timeline over the alliances the programme is open to (all, for most)."""
+    monthly = monthly_totals(activity, key, "invited")
+    names = innovations.get(key).alliances or [a.name for a in alliances.ALLIANCES]
+    names = [*names, *sorted(set(monthly["alliance"]) - set(names))]  # data outside the scope
+    return adoption.adoption_timeline(monthly, alliances=names)
 
 
 def innovation_timeline(ctx: Context, key: str) -> Section:
@@ -144,7 +147,10 @@ def innovation_timeline(ctx: Context, key: str) -> Section:
     timeline = _timeline(activity, key)
     live = timeline.dropna(subset=["go_live"]).sort_values("go_live")
     findings = []
-    if ctx.alliance is not None:
+    if ctx.alliance is not None and ctx.place not in set(timeline["alliance"]):
+        findings.append(f"{ctx.place} is not one of the {len(timeline)} alliances "
+                        f"{_name(inn)} runs in, so it has no adopter category.")
+    elif ctx.alliance is not None:
         mine = timeline[timeline["alliance"] == ctx.place].iloc[0]
         if pd.isna(mine["go_live"]):
             findings.append(f"{ctx.place} has not started {_name(inn)}; "
@@ -159,7 +165,9 @@ def innovation_timeline(ctx: Context, key: str) -> Section:
                 f"in the '{str(mine['category']).lower()}' group of Rogers' adopter categories.")
     else:
         first = live.iloc[0]
-        findings.append(f"{len(live)} of {len(timeline)} alliances run {_name(inn)}; "
+        scope = f"the {len(timeline)} alliances it is open to" if inn.alliances else \
+            f"{len(timeline)} alliances"
+        findings.append(f"{len(live)} of {scope} run {_name(inn)}; "
                         f"{first['alliance']} started first, in "
                         f"{first['go_live'].strftime('%B %Y')}.")
     bars = live.assign(value=live["months_behind"].astype(float), lower=np.nan, upper=np.nan)
@@ -271,7 +279,7 @@ def uptake_equity(ctx: Context, key: str) -> Section:
     if ctx.alliance:
         base = base[base["alliance"] == ctx.place]
     if not len(base):
-        return Section(findings=[f"{ctx.place} has no {_name(inn)} activity."])
+        return Section(findings=[f"{ctx.place} has no activity in {_name(inn)}."])
     findings, tables_html = [], []
     for dimension, words in (("imd_quintile", "deprivation fifth"), ("ethnicity", "ethnic group")):
         counts = (base[base["dimension"] == dimension]

@@ -75,6 +75,10 @@ class Innovation:
         What ``tested`` counts for this programme.
     source
         Where the description comes from.
+    alliances
+        The alliances the programme is open to (CAL24 names), or None for all.
+        Adopter categories rank only these: an alliance outside a trial is not
+        a laggard.
     """
 
     key: str
@@ -86,6 +90,7 @@ class Innovation:
     age_range: tuple[int, int]
     test: str
     source: str
+    alliances: tuple[str, ...] | None = None
 
 
 GALLERI_TRIAL_ALLIANCES: tuple[str, ...] = (
@@ -129,6 +134,7 @@ INNOVATIONS: tuple[Innovation, ...] = (
         age_range=(50, 77),
         test="blood draw (every participant)",
         source="NHS England and NHS-Galleri trial publications (2021-2022)",
+        alliances=GALLERI_TRIAL_ALLIANCES,
     ),
     Innovation(
         key="lung_health_check",

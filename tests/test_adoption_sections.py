@@ -1,0 +1,59 @@
+"""helpers.adoption_sections on a tiny activity table: scope of the adopter categories."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import adoption_sections, alliances, sections
+from helpers.innovations import GALLERI_TRIAL_ALLIANCES
+
+STATUS = {"synthetic": True, "source": "synthetic"}
+
+
+def activity_rows(innovation: str, starts: dict[str, str]) -> pd.DataFrame:
+    """Six months of invitations from each alliance's start month."""
+    rows = []
+    for alliance, start in starts.items():
+        for month in pd.period_range(start, periods=6, freq="M"):
+            rows.append({"month": str(month), "alliance": alliance, "lad_code": "",
+                         "innovation": innovation, "measure": "invited",
+                         "dimension": "all", "group": "all", "count": 100})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def with_activity(project):
+    trial = dict.fromkeys(GALLERI_TRIAL_ALLIANCES[:4], "2021-10") | dict.fromkeys(
+        GALLERI_TRIAL_ALLIANCES[4:], "2022-04")
+    activity_rows("mced_trial", trial).to_parquet(project.processed / "activity.parquet")
+    return project
+
+
+def context(alliance: str | None = None) -> sections.Context:
+    return sections.Context(cube=pd.DataFrame(), status=STATUS,
+                            alliance=alliances.resolve(alliance) if alliance else None)
+
+
+def test_a_trial_ranks_only_its_own_alliances(with_activity):
+    section = adoption_sections.innovation_timeline(context(), "mced_trial")
+    assert "8 of the 8 alliances it is open to run the multi-cancer blood test trial" in \
+        section.findings[0]
+    html = section.table.data
+    assert "Wessex" not in html and "laggards" not in html
+    # N = 8: the 4 tied first share rank 1, midpoint 0.5/8 = 0.06, between Rogers' 2.5%
+    # and 16% (early adopters); the 4 six months later have rank 5, midpoint 4.5/8 = 0.56,
+    # between 50% and 84% (late majority)
+    assert html.count("early adopters") == 4
+    assert html.count("late majority") == 4
+
+
+def test_an_alliance_outside_the_trial_is_told_so(with_activity):
+    section = adoption_sections.innovation_timeline(context("Wessex"), "mced_trial")
+    assert section.findings == ["Wessex is not one of the 8 alliances the multi-cancer blood "
+                                "test trial runs in, so it has no adopter category."]
+
+
+def test_equity_of_uptake_outside_the_trial_reads_plainly(with_activity):
+    section = adoption_sections.uptake_equity(context("Wessex"), "mced_trial")
+    assert section.findings == ["Wessex has no activity in the multi-cancer blood test trial."]
