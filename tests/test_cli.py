@@ -38,6 +38,14 @@ def test_demo_data_writes_synthetic_files(project, capsys):
     assert (project.raw_synthetic / "README_SYNTHETIC.txt").exists()
 
 
+def test_demo_data_placebo_plants_nothing_and_says_so(project, capsys):
+    assert main(["demo-data", "--scale", "0.01", "--years", "2022", "--alliance", "Peninsula",
+                 "--placebo"]) == 0
+    assert "placebo: nothing planted" in capsys.readouterr().out
+    readme = (project.raw_synthetic / "README_SYNTHETIC.txt").read_text()
+    assert "plant_effects=False" in readme and "deprivation_gap=False" in readme
+
+
 def test_clean_command_reports_reconciled_counts(project, capsys):
     main(["demo-data", "--scale", "0.01", "--years", "2022", "--alliance", "Peninsula"])
     capsys.readouterr()

@@ -456,3 +456,18 @@ def test_full_default_dataset(tmp_path):
     early = staged["stage"].isin(EARLY).groupby(_quintile(staged)).mean() * 100
     assert 7 <= early[5] - early[1] <= 9
     assert data.tumours["lsoa_code"].astype(str).str.startswith("SYN").all()
+
+
+def test_without_a_deprivation_gap_the_calibrated_counts_still_hold(two_full):
+    """deprivation_gap=False changes who gets which stage, never how many per cell."""
+    flat = generate(alliances=TWO_ALLIANCES, years=(2019, 2022), plant_effects=False,
+                    deprivation_gap=False)
+
+    def per_cell(data: SyntheticData) -> pd.Series:
+        df = data.tumours.assign(year=data.tumours["diagnosis_date"].dt.year)
+        return df.groupby(["alliance", "site", "year", "stage"], observed=True).size()
+
+    pd.testing.assert_series_equal(per_cell(flat), per_cell(two_full))
+    quintile = (flat.tumours["imd_decile"] + 1) // 2
+    site_mix = pd.crosstab(quintile, flat.tumours["site"] == "Lung", normalize="index")[True]
+    assert site_mix.max() - site_mix.min() < 0.01  # lung no commoner in deprived areas

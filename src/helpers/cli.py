@@ -52,12 +52,14 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     data = synthetic.generate(
-        seed=args.seed, scale=args.scale, years=args.years, alliances=args.alliance or None
+        seed=args.seed, scale=args.scale, years=args.years, alliances=args.alliance or None,
+        plant_effects=not args.placebo, deprivation_gap=not args.placebo,
     )
     written = synthetic.write(data, paths().raw_synthetic)
     print(
         f"SYNTHETIC data: {len(data.tumours):,} tumours, {len(data.areas):,} small areas "
-        f"in {time.perf_counter() - start:.1f} s"
+        f"in {time.perf_counter() - start:.1f} s" + (" (placebo: nothing planted)"
+                                                    if args.placebo else "")
     )
     for path in written:
         print(f"  wrote {path}")
@@ -135,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo.add_argument("--years", type=int, nargs="+", default=[2019, 2020, 2021, 2022])
     p_demo.add_argument(
         "--alliance", action="append", help="limit to this alliance (repeatable); default all"
+    )
+    p_demo.add_argument(
+        "--placebo", action="store_true",
+        help="plant nothing: no deprivation gap in stage, no innovation effect "
+             "(the reports should then claim neither)",
     )
     p_demo.set_defaults(func=cmd_demo_data)
 

@@ -78,7 +78,8 @@ _STREAMS = (
 class SyntheticData:
     """A generated dataset: record-level tumours, synthetic small areas, innovation activity.
 
-    ``seed``, ``scale``, ``years``, ``alliances`` and ``plant_effects`` record
+    ``seed``, ``scale``, ``years``, ``alliances``, ``plant_effects`` and
+    ``deprivation_gap`` record
     the arguments that made it. ``activity`` is the monthly innovation activity
     table (columns :data:`helpers.activity.ACTIVITY_COLUMNS`). ``_found_by`` is
     internal (for consistency checks only; never written): per tumour row, the
@@ -93,6 +94,7 @@ class SyntheticData:
     alliances: tuple[str, ...] = ()
     activity: pd.DataFrame = field(default_factory=empty_activity)
     plant_effects: bool = True
+    deprivation_gap: bool = True
     _found_by: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
@@ -113,6 +115,7 @@ def generate(
     alliances: Sequence[str] | None = None,
     scale: float = 1.0,
     plant_effects: bool = True,
+    deprivation_gap: bool = True,
 ) -> SyntheticData:
     """Generate synthetic record-level tumours for England's Cancer Alliances.
 
@@ -132,6 +135,13 @@ def generate(
         ``True``: cancers found by the innovation programmes are moved to an
         earlier stage. ``False`` (placebo): the programmes run and record
         activity, but tumour stages are exactly the calibrated ones.
+    deprivation_gap
+        ``True``: deprived areas get more of the late-stage sites and, within a
+        site, later stages (:mod:`.placement`, :mod:`.staging`). ``False``: a
+        dataset with no planted inequality in stage at diagnosis: sites are placed
+        in proportion to population (ignoring deprivation and age structure) and
+        the stage draw ignores deprivation and ethnicity (routes and waits keep
+        theirs), so within an alliance early diagnosis has no deprivation gap.
 
     Returns
     -------
@@ -166,7 +176,7 @@ def generate(
     year = cells["year"].to_numpy()[cell]
 
     area = place_tumours(areas, cells["alliance"].to_numpy()[cell], site, SITES,
-                         rng["placement"])
+                         rng["placement"], by_profile=deprivation_gap)
     quintile = areas["imd_quintile"].to_numpy()[area]
     lad_row = areas["lad_row"].to_numpy()[area]
 
@@ -175,7 +185,8 @@ def generate(
     shares = lad[list(profiles.ETHNICITY_SHARE_COLUMNS)].to_numpy(dtype=float)
     ethnicity = draw_ethnicity(shares[lad_row], rng["demographics"])
 
-    stage = assign_stage(cell, cells, quintile, age, ethnicity, rng["stage"])
+    stage = assign_stage(cell, cells, quintile, age, ethnicity, rng["stage"],
+                         inequality=deprivation_gap)
     route = assign_route(site, SITES, stage, age, quintile, rng["route"])
     dates = assign_dates(year, route, stage, age, quintile, rng["dates"])
 
@@ -236,5 +247,6 @@ def generate(
         alliances=tuple(chosen),
         activity=programmes.activity,
         plant_effects=bool(plant_effects),
+        deprivation_gap=bool(deprivation_gap),
         _found_by=programmes.found_by[row],
     )

@@ -39,6 +39,8 @@ def place_tumours(
     site: np.ndarray,
     sites: tuple[str, ...],
     rng: np.random.Generator,
+    *,
+    by_profile: bool = True,
 ) -> np.ndarray:
     """Return each tumour's row position in ``areas``.
 
@@ -49,6 +51,9 @@ def place_tumours(
         ``pop_60_plus``; every alliance in ``alliance`` must have areas.
     alliance, site
         Per tumour: the alliance name and the site's index in ``sites``.
+    by_profile
+        False: every site is placed in proportion to the areas' populations, so
+        the site mix depends neither on deprivation nor on age structure.
     """
     order = np.argsort(areas["alliance"].to_numpy(), kind="stable")
     area_alliance = areas["alliance"].to_numpy()[order]
@@ -66,9 +71,12 @@ def place_tumours(
         mine = site == s_idx
         if not mine.any():
             continue
-        weight = (older + YOUNG_WEIGHT.get(name, DEFAULT_YOUNG_WEIGHT) * young) * (
-            DEPRIVATION_RR[name] ** ((5 - q) / 4)
-        )
+        if by_profile:
+            weight = (older + YOUNG_WEIGHT.get(name, DEFAULT_YOUNG_WEIGHT) * young) * (
+                DEPRIVATION_RR[name] ** ((5 - q) / 4)
+            )
+        else:
+            weight = older + young
         cum = np.r_[0.0, np.cumsum(weight)]
         base, top = cum[lo[mine]], cum[hi[mine]]
         target = base + u[mine] * (top - base)

@@ -48,11 +48,14 @@ def assign_stage(
     age: np.ndarray,
     ethnicity: np.ndarray,
     rng: np.random.Generator,
+    *,
+    inequality: bool = True,
 ) -> np.ndarray:
     """Return each tumour's stage as an index into :data:`helpers.schema.STAGES`.
 
     ``cell`` is each tumour's row position in ``cells`` (from :func:`.cells.cell_counts`);
-    the cell must hold exactly ``cells.n`` tumours.
+    the cell must hold exactly ``cells.n`` tumours. ``inequality=False`` drops the
+    deprivation and ethnicity factors of the early-stage weight (age still counts).
     """
     def per_tumour(col: str) -> np.ndarray:
         return cells[col].to_numpy()[cell]
@@ -62,10 +65,10 @@ def assign_stage(
     unstaged = top_k_weighted(cell, np.exp(UNSTAGED_AGE_SLOPE * older), n_unstaged, rng)
     staged = ~unstaged
 
-    weight = (
-        np.exp(EARLY_DEPRIVATION_SLOPE * (quintile - 1) + EARLY_AGE_SLOPE * older)
-        * EARLY_ETHNICITY_FACTOR[ethnicity]
-    )
+    weight = np.exp(EARLY_AGE_SLOPE * older)
+    if inequality:
+        weight = (weight * np.exp(EARLY_DEPRIVATION_SLOPE * (quintile - 1))
+                  * EARLY_ETHNICITY_FACTOR[ethnicity])
     early = top_k_weighted(cell, weight, per_tumour("n_early"), rng, eligible=staged)
     late = staged & ~early
 
