@@ -38,7 +38,7 @@ from helpers.adoption import (
     uptake_inequality,
     wild_cluster_bootstrap,
 )
-from helpers.errors import InsightsError, ParameterError
+from helpers.errors import ParameterError
 
 pytestmark = pytest.mark.filterwarnings("ignore:The F test")
 
@@ -561,10 +561,3 @@ def test_event_study_rejects_bad_panels():
     with pytest.raises(ParameterError, match="weight_type"):
         wild_cluster_bootstrap(panel, **{**ARGS, "reference_period": 2022}, weight_type="x")
 
-
-def test_missing_inequality_module_is_an_insights_error(monkeypatch, by_quintile):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "helpers.measures.inequality", None)
-    with pytest.raises(InsightsError, match="summary_measures"):
-        uptake_inequality(by_quintile, group="quintile")

@@ -57,3 +57,21 @@ def test_an_alliance_outside_the_trial_is_told_so(with_activity):
 def test_equity_of_uptake_outside_the_trial_reads_plainly(with_activity):
     section = adoption_sections.uptake_equity(context("Wessex"), "mced_trial")
     assert section.findings == ["Wessex has no activity in the multi-cancer blood test trial."]
+
+
+def test_equity_of_uptake_shows_the_measures_by_hand(project):
+    """Two ethnic groups: ratio and difference against the White group, checked by hand."""
+    rows = []
+    for group, invited, took_part in (("White", 1000, 500), ("Black", 1000, 300)):
+        for measure, count in (("invited", invited), ("participated", took_part)):
+            rows.append({"month": "2022-01", "alliance": "Wessex", "lad_code": "",
+                         "innovation": "lung_health_check", "measure": measure,
+                         "dimension": "ethnicity", "group": group, "count": count})
+    pd.DataFrame(rows).to_parquet(project.processed / "activity.parquet")
+    section = adoption_sections.uptake_equity(context("Wessex"), "lung_health_check")
+    html = section.table
+    # d = 50% - 30% = 20 points, se = sqrt(.5 x .5 / 1000 + .3 x .7 / 1000) x 100
+    se = 100 * (0.5 * 0.5 / 1000 + 0.3 * 0.7 / 1000) ** 0.5
+    assert f"20.00 ({20 - 1.959964 * se:.2f} to {20 + 1.959964 * se:.2f})" in html
+    assert "1.67 (" in html  # r = 50 / 30
+    assert "inequality in participation by ethnic group" in html

@@ -13,6 +13,7 @@ from . import adoption, alliances, galleri, innovations, plots, tables
 from .activity import monthly_totals
 from .config import SUPPRESSION_THRESHOLD, paths
 from .measures import compare_proportions
+from .measures.inequality import MEASURES
 from .sections import Context, Section
 
 SEED = 20240401
@@ -310,6 +311,8 @@ def uptake_equity(ctx: Context, key: str) -> Section:
                     f"(95% CI {r['lower']:.1f} to {r['upper']:.1f})"
                     + (", the most deprived taking part less beyond chance."
                        if r["lower"] > 0 else "; no gradient beyond chance."))
+        else:
+            measures = adoption.uptake_inequality(counts, reference=reference, seed=SEED)
         table = pd.DataFrame({
             words.capitalize(): groups["group"].map(label),
             "Invited": groups["invited"].map(lambda v: f"{v:,.0f}"),
@@ -322,7 +325,31 @@ def uptake_equity(ctx: Context, key: str) -> Section:
         })
         tables_html.append(tables.show(table, caption=f"{inn.title}: uptake by {words}, "
                                                       f"{ctx.place}").data)
+        tables_html.append(_equity_measures(measures, f"{inn.title}: inequality in "
+                                                      f"participation by {words}, {ctx.place}"))
     return Section(findings=findings, table="\n".join(tables_html))
+
+
+EQUITY_MEASURES = ("d", "r", "sii", "rii", "aci", "rci")
+"""The summary measures shown for uptake: gap, ratio, slope and concentration indices."""
+
+
+def _equity_measures(measures: pd.DataFrame, caption: str) -> str:
+    """A small table of the uptake inequality measures, with intervals and a reading."""
+    shown = measures[measures["measure"].isin(EQUITY_MEASURES)]
+    table = pd.DataFrame({
+        "Measure": [MEASURES[m].name for m in shown["measure"]],
+        "Estimate (95% CI)": [f"{e:.2f} ({lo:.2f} to {hi:.2f})" for e, lo, hi in
+                              zip(shown["estimate"], shown["lower"], shown["upper"],
+                                  strict=True)],
+        "Beyond chance?": ["yes" if not (lo <= n <= hi) else "no" for lo, n, hi in
+                           zip(shown["lower"], shown["null"], shown["upper"], strict=True)],
+        "Reading": shown["description"],
+    })
+    return tables.show(table, caption=caption,
+                       note="Participation is the indicator (higher is better): positive gaps "
+                            "and ratios above 1 mean the disadvantaged group takes part "
+                            "less.").data
 
 
 def stage_shift(ctx: Context, key: str) -> Section:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import InsightsError, ParameterError
+from ..errors import ParameterError
+from ..measures.inequality import summary_measures
 from ..measures.proportions import add_proportion, compare_proportions
 from ..schema import EARLY_STAGES, STAGED
 from .timeline import require_columns
@@ -172,10 +173,6 @@ def uptake_inequality(
         The measures as :func:`summary_measures` returns them: ``measure,
         estimate, lower, upper`` and its descriptive columns.
     """
-    try:
-        from ..measures.inequality import summary_measures
-    except ImportError as exc:
-        raise InsightsError("helpers.measures.inequality.summary_measures is missing.") from exc
     columns = [group, invited, participated] + ([order] if order else [])
     require_columns(df, columns, "The participation table")
     counts = _group_counts(df, group, invited, participated)
