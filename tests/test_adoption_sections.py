@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from helpers import adoption_sections, alliances, sections
+from helpers.config import paths
 from helpers.innovations import GALLERI_TRIAL_ALLIANCES
 
 STATUS = {"synthetic": True, "source": "synthetic"}
@@ -31,8 +32,11 @@ def with_activity(project):
 
 
 def context(alliance: str | None = None) -> sections.Context:
+    """A context with the project's activity table and no cube."""
+    path = paths().processed / "activity.parquet"
     return sections.Context(cube=pd.DataFrame(), status=STATUS,
-                            alliance=alliances.resolve(alliance) if alliance else None)
+                            alliance=alliances.resolve(alliance) if alliance else None,
+                            activity=pd.read_parquet(path) if path.exists() else None)
 
 
 def test_a_trial_ranks_only_its_own_alliances(with_activity):

@@ -96,11 +96,6 @@ def _galleri_chart(results: pd.DataFrame, combined: str) -> plots.plt.Figure:
 # --------------------------------------------------------------------------- innovation
 
 
-def _activity(ctx: Context) -> pd.DataFrame | None:
-    path = paths().processed / "activity.parquet"
-    return pd.read_parquet(path) if path.exists() else None
-
-
 def _no_activity(ctx: Context) -> Section:
     if ("activity", "") in ctx.notices:
         return Section()
@@ -139,7 +134,7 @@ def _timeline(activity: pd.DataFrame, key: str) -> pd.DataFrame:
 
 def innovation_timeline(ctx: Context, key: str) -> Section:
     """When each alliance went live, months behind the first, and its adopter category."""
-    activity = _activity(ctx)
+    activity = ctx.activity
     if activity is None:
         return _no_activity(ctx)
     inn = innovations.get(key)
@@ -195,7 +190,7 @@ def innovation_timeline(ctx: Context, key: str) -> Section:
 
 def uptake_curve(ctx: Context, key: str, coverage: float = 0.5) -> Section:
     """Cumulative participants with logistic and Bass fits, and when coverage is reached."""
-    activity = _activity(ctx)
+    activity = ctx.activity
     if activity is None:
         return _no_activity(ctx)
     inn = innovations.get(key)
@@ -272,7 +267,7 @@ def _month(value) -> str:
 
 def uptake_equity(ctx: Context, key: str) -> Section:
     """Who takes part: participation and invitations per participant by group; who is missed."""
-    activity = _activity(ctx)
+    activity = ctx.activity
     if activity is None:
         return _no_activity(ctx)
     inn = innovations.get(key)
@@ -354,7 +349,7 @@ def _equity_measures(measures: pd.DataFrame, caption: str) -> str:
 
 def stage_shift(ctx: Context, key: str) -> Section:
     """Early-stage share of cancers the programme found against the other cancers of its sites."""
-    activity = _activity(ctx)
+    activity = ctx.activity
     if activity is None:
         return _no_activity(ctx)
     inn = innovations.get(key)
@@ -390,7 +385,7 @@ def stage_shift(ctx: Context, key: str) -> Section:
 
 def diffusion_curves(ctx: Context, key: str) -> Section:
     """England view: every alliance's cumulative participants as a share of its eligible people."""
-    activity = _activity(ctx)
+    activity = ctx.activity
     if activity is None:
         return _no_activity(ctx)
     inn = innovations.get(key)
@@ -422,7 +417,7 @@ def lung_check_impact(ctx: Context) -> Section:
     """Did lung early-stage diagnosis rise where lung health checks started early?"""
     from .innovation_impact import early_late_panel, impact
 
-    activity = _activity(ctx)
+    activity = ctx.activity
     if activity is None or not ctx.has("early_stage", "site"):
         return _no_activity(ctx)
     timeline = _timeline(activity, "lung_health_check")

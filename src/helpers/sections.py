@@ -30,6 +30,7 @@ class Context:
     status: dict
     alliance: alliances.Alliance | None = None
     areas: pd.DataFrame | None = None
+    activity: pd.DataFrame | None = None
     notices: set = field(default_factory=set)
 
     @property
@@ -67,15 +68,20 @@ class Context:
 
 
 def load(alliance: str | None = None, project: Paths | None = None) -> Context:
-    """Validate the ``alliance`` parameter and read the cube and data status."""
+    """Validate the ``alliance`` parameter; read the cube, data status, areas and activity."""
     project = project or paths()
     chosen = params.alliance(alliance) if alliance is not None else None
-    areas_path = project.processed / "areas.parquet"
+
+    def optional(name: str) -> pd.DataFrame | None:
+        path = project.processed / name
+        return pd.read_parquet(path) if path.exists() else None
+
     return Context(
         cube=read_cube(project.processed / "cube.parquet"),
         status=clean.read_status(project),
         alliance=chosen,
-        areas=pd.read_parquet(areas_path) if areas_path.exists() else None,
+        areas=optional("areas.parquet"),
+        activity=optional("activity.parquet"),
     )
 
 
