@@ -12,8 +12,8 @@ import pandas as pd
 from . import adoption, alliances, galleri, innovations, plots, tables
 from .activity import monthly_totals
 from .config import SUPPRESSION_THRESHOLD, paths
+from .inequality_sections import measures_table
 from .measures import compare_proportions
-from .measures.inequality import MEASURES
 from .sections import Context, Section
 
 SEED = 20240401
@@ -331,16 +331,7 @@ EQUITY_MEASURES = ("d", "r", "sii", "rii", "aci", "rci")
 
 def _equity_measures(measures: pd.DataFrame, caption: str) -> str:
     """A small table of the uptake inequality measures, with intervals and a reading."""
-    shown = measures[measures["measure"].isin(EQUITY_MEASURES)]
-    table = pd.DataFrame({
-        "Measure": [MEASURES[m].name for m in shown["measure"]],
-        "Estimate (95% CI)": [f"{e:.2f} ({lo:.2f} to {hi:.2f})" for e, lo, hi in
-                              zip(shown["estimate"], shown["lower"], shown["upper"],
-                                  strict=True)],
-        "Beyond chance?": ["yes" if not (lo <= n <= hi) else "no" for lo, n, hi in
-                           zip(shown["lower"], shown["null"], shown["upper"], strict=True)],
-        "Reading": shown["description"],
-    })
+    table = measures_table(measures[measures["measure"].isin(EQUITY_MEASURES)])
     return tables.show(table, caption=caption,
                        note="Participation is the indicator (higher is better): positive gaps "
                             "and ratios above 1 mean the disadvantaged group takes part "
@@ -434,8 +425,9 @@ def lung_check_impact(ctx: Context) -> Section:
     result = impact(panel, reference_period=2019)
     avg = result[result["period"] == "post average"].iloc[0]
     clear = (avg["lower"] > 0 or avg["upper"] < 0) and avg["p_boot"] < 0.05
-    verdict = ("rose more where checks started early, beyond chance" if clear and
-               avg["estimate"] > 0 else "did not change differently, beyond chance")
+    verdict = ("did not change differently, beyond chance" if not clear else
+               f"{'rose' if avg['estimate'] > 0 else 'fell'} more where checks started early, "
+               "beyond chance")
     findings = [
         f"Lung cancers found at stage 1-2 {verdict}: average difference in 2020-2021 "
         f"{avg['estimate']:+.1f} points (95% CI {avg['lower']:+.1f} to {avg['upper']:+.1f}; wild "

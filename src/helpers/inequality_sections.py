@@ -112,6 +112,20 @@ def _measure_sentence(ctx: Context, ind: indicators.Indicator, row: pd.Series,
     return f"{head}: the most deprived fare better, beyond chance."
 
 
+def measures_table(sm: pd.DataFrame) -> pd.DataFrame:
+    """Summary measures for display: name, estimate with interval, beyond chance, reading."""
+    return pd.DataFrame({
+        "Measure": [MEASURES[m].name for m in sm["measure"]],
+        "Estimate (95% CI)": [f"{e:.2f} ({lo:.2f} to {hi:.2f})"
+                              for e, lo, hi in zip(sm["estimate"], sm["lower"], sm["upper"],
+                                                   strict=True)],
+        "Beyond chance?": ["n/a" if MEASURES[m].kind == "spread" else
+                           ("yes" if _clear(r) else "no") for m, (_, r) in
+                           zip(sm["measure"], sm.iterrows(), strict=True)],
+        "Reading": sm["description"].to_numpy(),
+    })
+
+
 def summary_table(ctx: Context, key: str, dimension: str) -> Section:
     """The summary measures of inequality with intervals, in words, for one dimension."""
     if (missing := unavailable(ctx, key, dimension)) is not None:
@@ -121,16 +135,7 @@ def summary_table(ctx: Context, key: str, dimension: str) -> Section:
     worst = None if dimension == "imd_quintile" else _worst_group(ctx, key, dimension)
     findings = [_measure_sentence(ctx, ind, r, dimension, worst) for _, r in sm.iterrows()
                 if r["measure"] == "d"]
-    table = pd.DataFrame({
-        "Measure": [MEASURES[m].name for m in sm["measure"]],
-        "Estimate (95% CI)": [f"{e:.2f} ({lo:.2f} to {hi:.2f})"
-                              for e, lo, hi in zip(sm["estimate"], sm["lower"], sm["upper"],
-                                                   strict=True)],
-        "Beyond chance?": ["n/a" if MEASURES[m].kind == "spread" else
-                           ("yes" if _clear(r) else "no") for m, (_, r) in
-                           zip(sm["measure"], sm.iterrows(), strict=True)],
-        "Reading": sm["description"],
-    })
+    table = measures_table(sm)
     words = "deprivation (national quintiles)" if dimension == "imd_quintile" else \
         f"ethnic group (against the {ETHNIC_REFERENCE} group)"
     return Section(findings=findings, table=tables.show(
