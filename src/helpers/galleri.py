@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import alliances
-from .adoption import average_effect, did_event_study, wild_cluster_bootstrap
+from .innovation_impact import event_study_with_average
 from .sources import LAYOUT, read_galleri_alliances
 
 TRIAL_START = pd.Period("2021-10", "M")
@@ -119,23 +119,13 @@ def event_studies(cwt: pd.DataFrame, areas: pd.DataFrame, raw_public: Path,
         data = panel(cwt, areas, treated, mixed, types)
         for outcome in OUTCOMES:
             weight = "total" if outcome == "after_28_pct" else "population"
-            args = dict(outcome=outcome, unit="alliance_code", period="period",
-                        treated="treated", reference_period=REFERENCE_PERIOD, weight=weight,
-                        cluster="alliance_code")
-            result = did_event_study(data, **args)
-            avg = average_effect(result)
-            boot = wild_cluster_bootstrap(data, **args, periods=(), average=True,
-                                          n_boot=n_boot, seed=SEED)
-            p_boot = float(boot.loc[boot["term"] == "post average", "p_value"].iloc[0])
-            rows = result.assign(outcome=outcome, cancer_types=label,
-                                 n_treated=int(data.loc[data["treated"] == 1,
-                                                        "alliance_code"].nunique()),
-                                 n_control=int(data.loc[data["treated"] == 0,
-                                                        "alliance_code"].nunique()))
-            rows["period"] = rows["period"].astype(object)
-            avg_row = {**avg.to_dict(), "period": "post average", "p_boot": p_boot,
-                       "outcome": outcome, "cancer_types": label}
-            frames.append(pd.concat([rows, pd.DataFrame([avg_row])], ignore_index=True))
+            result = event_study_with_average(
+                data, n_boot=n_boot, seed=SEED, outcome=outcome, unit="alliance_code",
+                period="period", treated="treated", reference_period=REFERENCE_PERIOD,
+                weight=weight, cluster="alliance_code")
+            frames.append(result.assign(outcome=outcome, cancer_types=label,
+                                        n_treated=result.attrs["n_treated"],
+                                        n_control=result.attrs["n_control"]))
     out = pd.concat(frames, ignore_index=True)
     out.attrs["treated"] = sorted(treated)
     out.attrs["excluded"] = sorted(mixed)

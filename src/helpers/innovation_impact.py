@@ -45,19 +45,31 @@ def early_late_panel(counts: pd.DataFrame, timeline: pd.DataFrame, *, early_by: 
     return panel.reset_index(drop=True)
 
 
-def impact(panel: pd.DataFrame, reference_period: int, n_boot: int = 999) -> pd.DataFrame:
-    """Event-study rows plus a ``post average`` row with its wild bootstrap p-value."""
-    args = dict(outcome="early_pct", unit="alliance", period="period", treated="treated",
-                reference_period=reference_period, weight="denominator", cluster="alliance")
+def event_study_with_average(panel: pd.DataFrame, *, n_boot: int = 999, seed: int = SEED,
+                             **args) -> pd.DataFrame:
+    """Event-study rows plus a ``post average`` row with its wild cluster bootstrap p-value.
+
+    ``args`` are the keyword arguments of :func:`helpers.adoption.did_event_study`
+    (``outcome``, ``unit``, ``period``, ``treated``, ``reference_period``, ``weight``,
+    ``cluster``). ``attrs`` gives ``n_treated`` and ``n_control`` units.
+    """
     result = did_event_study(panel, **args)
     avg = average_effect(result)
     boot = wild_cluster_bootstrap(panel, **args, periods=(), average=True, n_boot=n_boot,
-                                  seed=SEED)
+                                  seed=seed)
     p_boot = float(boot.loc[boot["term"] == "post average", "p_value"].iloc[0])
     rows = result.assign(p_boot=float("nan"))
     rows["period"] = rows["period"].astype(object)
     out = pd.concat([rows, pd.DataFrame([{**avg.to_dict(), "period": "post average",
                                           "p_boot": p_boot}])], ignore_index=True)
-    out.attrs = {"n_treated": int(panel.loc[panel["treated"] == 1, "alliance"].nunique()),
-                 "n_control": int(panel.loc[panel["treated"] == 0, "alliance"].nunique())}
+    units = panel.groupby(args["treated"])[args["unit"]].nunique()
+    out.attrs = {"n_treated": int(units.get(1, 0)), "n_control": int(units.get(0, 0))}
     return out
+
+
+def impact(panel: pd.DataFrame, reference_period: int, n_boot: int = 999) -> pd.DataFrame:
+    """:func:`event_study_with_average` of an :func:`early_late_panel`, weighted by staged."""
+    return event_study_with_average(
+        panel, n_boot=n_boot, outcome="early_pct", unit="alliance", period="period",
+        treated="treated", reference_period=reference_period, weight="denominator",
+        cluster="alliance")
