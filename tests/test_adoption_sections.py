@@ -79,3 +79,18 @@ def test_equity_of_uptake_shows_the_measures_by_hand(project):
     assert f"20.00 ({20 - 1.959964 * se:.2f} to {20 + 1.959964 * se:.2f})" in html
     assert "1.67 (" in html  # r = 50 / 30
     assert "inequality in participation by ethnic group" in html
+
+
+def test_small_uptake_counts_are_suppressed(project):
+    rows = []
+    for group, invited, took_part in (("White", 1000, 500), ("Mixed", 12, 5)):
+        for measure, count in (("invited", invited), ("participated", took_part)):
+            rows.append({"month": "2022-01", "alliance": "Wessex", "lad_code": "",
+                         "innovation": "lung_health_check", "measure": measure,
+                         "dimension": "ethnicity", "group": group, "count": count})
+    pd.DataFrame(rows).to_parquet(project.processed / "activity.parquet")
+    section = adoption_sections.uptake_equity(context("Wessex"), "lung_health_check")
+    mixed = section.table.split("<td>Mixed group</td>")[1].split("</tr>")[0]
+    # 5 took part (1-7) and 7 did not: the count, the rate and what is built on it are hidden
+    assert "<td>12</td>" in mixed and "41.7" not in mixed and mixed.count("<td>*</td>") == 4
+    assert "Mixed group" not in " ".join(section.findings)

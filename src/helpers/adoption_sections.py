@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import adoption, alliances, galleri, innovations, plots, tables
+from . import adoption, alliances, disclosure, galleri, innovations, plots, tables
 from .activity import monthly_totals
 from .config import SUPPRESSION_THRESHOLD, paths
 from .inequality_sections import measures_table
@@ -287,14 +287,16 @@ def uptake_equity(ctx: Context, key: str) -> Section:
         reference = "5" if dimension == "imd_quintile" else "White"
         groups = adoption.participation_by_group(counts, reference=reference)
         label = _fifth if dimension == "imd_quintile" else (lambda g: f"{g} group")
-        worst = groups.sort_values("rate").iloc[0]
+        small = _suppressed(groups)["suppressed"]
+        worst = groups[~small].sort_values("rate").iloc[0] if (~small).any() else None
         ref = groups[groups["group"] == reference].iloc[0]
-        findings.append(
-            f"By {words}: {worst['invitations_per_participant']:.1f} invitations per participant "
-            f"in the {label(worst['group'])} against "
-            f"{ref['invitations_per_participant']:.1f} in the {label(reference)}; if every "
-            f"group took part as the {label(reference)} does, about "
-            f"{groups['missed'].clip(lower=0).sum():,.0f} more people would have taken part.")
+        if worst is not None and worst["group"] != reference and not small[ref.name]:
+            findings.append(
+                f"By {words}: {worst['invitations_per_participant']:.1f} invitations per "
+                f"participant in the {label(worst['group'])} against "
+                f"{ref['invitations_per_participant']:.1f} in the {label(reference)}; if every "
+                f"group took part as the {label(reference)} does, about "
+                f"{groups['missed'].clip(lower=0).sum():,.0f} more people would have taken part.")
         if dimension == "imd_quintile":
             measures = adoption.uptake_inequality(
                 counts.assign(order=counts["group"].astype(int)), order="order", seed=SEED)
@@ -308,21 +310,37 @@ def uptake_equity(ctx: Context, key: str) -> Section:
                        if r["lower"] > 0 else "; no gradient beyond chance."))
         else:
             measures = adoption.uptake_inequality(counts, reference=reference, seed=SEED)
-        table = pd.DataFrame({
-            words.capitalize(): groups["group"].map(label),
-            "Invited": groups["invited"].map(lambda v: f"{v:,.0f}"),
-            "Took part": groups["participated"].map(lambda v: f"{v:,.0f}"),
-            "% (95% CI)": [f"{v:.1f}% ({lo:.1f}-{hi:.1f})" for v, lo, hi in
-                           zip(groups["rate"], groups["lower"], groups["upper"], strict=True)],
-            "Invitations per participant": groups["invitations_per_participant"].map(
-                lambda v: f"{v:.1f}"),
-            "Missed (vs reference)": groups["missed"].map(lambda v: f"{max(v, 0):,.0f}"),
-        })
-        tables_html.append(tables.show(table, caption=f"{inn.title}: uptake by {words}, "
-                                                      f"{ctx.place}").data)
+        tables_html.append(tables.show(_uptake_table(groups, words.capitalize(), label),
+                                       caption=f"{inn.title}: uptake by {words}, "
+                                               f"{ctx.place}").data)
         tables_html.append(_equity_measures(measures, f"{inn.title}: inequality in "
                                                       f"participation by {words}, {ctx.place}"))
     return Section(findings=findings, table="\n".join(tables_html))
+
+
+def _suppressed(groups: pd.DataFrame) -> pd.DataFrame:
+    """Participation by group with disclosive counts and rates hidden (flag ``suppressed``)."""
+    return disclosure.suppress(groups.rename(columns={
+        "participated": "numerator", "invited": "denominator", "rate": "value"}))
+
+
+def _uptake_table(groups: pd.DataFrame, heading: str, label) -> pd.DataFrame:
+    """Participation by group for display, small counts and the rates built on them suppressed."""
+    shown = _suppressed(groups)
+    hidden = shown["suppressed"].to_numpy()
+    return pd.DataFrame({
+        heading: groups["group"].map(label),
+        "Invited": shown["denominator"].map(disclosure.format_count),
+        "Took part": shown["numerator"].map(disclosure.format_count),
+        "% (95% CI)": [disclosure.format_percent(v, lo, hi) for v, lo, hi in
+                       zip(shown["value"], shown["lower"], shown["upper"], strict=True)],
+        "Invitations per participant": [
+            disclosure.SUPPRESSED if h else f"{v:.1f}"
+            for h, v in zip(hidden, groups["invitations_per_participant"], strict=True)],
+        "Missed (vs reference)": [
+            disclosure.SUPPRESSED if h else f"{max(v, 0):,.0f}"
+            for h, v in zip(hidden, groups["missed"], strict=True)],
+    })
 
 
 EQUITY_MEASURES = ("d", "r", "sii", "rii", "aci", "rci")
@@ -358,7 +376,7 @@ def stage_shift(ctx: Context, key: str) -> Section:
                 & cube["period"].isin(years)]
     early_all, staged_all = rows["numerator"].sum(), rows["denominator"].sum()
     early_found, n_found = found["cancers_found_early"], found["cancers_found"]
-    if any(1 <= v <= SUPPRESSION_THRESHOLD for v in (early_found, n_found, n_found - early_found)):
+    if disclosure.is_small(pd.Series([early_found, n_found, n_found - early_found])).any():
         return Section(findings=[f"Too few cancers found through {_name(inn)} in {ctx.place} "
                                  f"to report (counts of 1 to {SUPPRESSION_THRESHOLD} are "
                                  "suppressed)."])

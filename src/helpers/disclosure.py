@@ -18,8 +18,10 @@ SUPPRESSED = "*"
 VALUE_COLUMNS: tuple[str, ...] = ("value", "lower", "upper")
 
 
-def _small(values: pd.Series, threshold: int) -> pd.Series:
-    return values.between(1, threshold)
+def is_small(values: pd.Series, threshold: int | None = None) -> pd.Series:
+    """Whether each count is disclosive: from 1 to the threshold (the project's by default)."""
+    t = SUPPRESSION_THRESHOLD if threshold is None else threshold
+    return pd.Series(values, dtype=float).between(1, t)
 
 
 def suppress(df: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
@@ -36,8 +38,8 @@ def suppress(df: pd.DataFrame, threshold: int | None = None) -> pd.DataFrame:
     t = SUPPRESSION_THRESHOLD if threshold is None else threshold
     out = df.copy()
     num, den = out["numerator"].astype(float), out["denominator"].astype(float)
-    den_small = _small(den, t)
-    num_small = _small(num, t) | _small(den - num, t) | den_small
+    den_small = is_small(den, t)
+    num_small = is_small(num, t) | is_small(den - num, t) | den_small
     out["suppressed"] = num_small
     out["numerator"] = num.mask(num_small)
     out["denominator"] = den.mask(den_small)

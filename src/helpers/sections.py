@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import alliances, clean, indicators, narrative, params, plots, priorities, tables
-from .config import SUPPRESSION_THRESHOLD, Paths, paths
+from .config import Paths, paths
 from .cube import ENGLAND_CODE, read_cube
-from .disclosure import footnote, format_count
+from .disclosure import footnote, format_count, is_small
 from .measures import compare_proportions
 from .schema import AGE_BANDS
 
@@ -635,7 +635,7 @@ def unattributed_providers(project: Paths) -> Section:
     shown = table.copy()
     for standard in public.STANDARD_WORDS:  # small counts suppressed, as everywhere else
         counts = shown[standard].astype(float)
-        shown[standard] = counts.mask(counts.between(1, SUPPRESSION_THRESHOLD)).map(format_count)
+        shown[standard] = counts.mask(is_small(counts)).map(format_count)
     shown = shown.rename(columns={
         "provider_code": "Code", "provider_name": "Provider", "reason": "Why not attributed",
         "files": "Files", **{s: f"{w} count" for s, w in public.STANDARD_WORDS.items()}})
