@@ -63,15 +63,19 @@ def test_equity_of_uptake_outside_the_trial_reads_plainly(with_activity):
     assert section.findings == ["Wessex has no activity in the multi-cancer blood test trial."]
 
 
+def write_uptake(project, groups) -> None:
+    """Lung-check invitations and participants in Wessex by ethnic group, one month."""
+    rows = [{"month": "2022-01", "alliance": "Wessex", "lad_code": "",
+             "innovation": "lung_health_check", "measure": measure, "dimension": "ethnicity",
+             "group": group, "count": count}
+            for group, invited, took_part in groups
+            for measure, count in (("invited", invited), ("participated", took_part))]
+    pd.DataFrame(rows).to_parquet(project.processed / "activity.parquet")
+
+
 def test_equity_of_uptake_shows_the_measures_by_hand(project):
     """Two ethnic groups: ratio and difference against the White group, checked by hand."""
-    rows = []
-    for group, invited, took_part in (("White", 1000, 500), ("Black", 1000, 300)):
-        for measure, count in (("invited", invited), ("participated", took_part)):
-            rows.append({"month": "2022-01", "alliance": "Wessex", "lad_code": "",
-                         "innovation": "lung_health_check", "measure": measure,
-                         "dimension": "ethnicity", "group": group, "count": count})
-    pd.DataFrame(rows).to_parquet(project.processed / "activity.parquet")
+    write_uptake(project, (("White", 1000, 500), ("Black", 1000, 300)))
     section = adoption_sections.uptake_equity(context("Wessex"), "lung_health_check")
     html = section.table
     # d = 50% - 30% = 20 points, se = sqrt(.5 x .5 / 1000 + .3 x .7 / 1000) x 100
@@ -82,13 +86,7 @@ def test_equity_of_uptake_shows_the_measures_by_hand(project):
 
 
 def test_small_uptake_counts_are_suppressed(project):
-    rows = []
-    for group, invited, took_part in (("White", 1000, 500), ("Mixed", 12, 5)):
-        for measure, count in (("invited", invited), ("participated", took_part)):
-            rows.append({"month": "2022-01", "alliance": "Wessex", "lad_code": "",
-                         "innovation": "lung_health_check", "measure": measure,
-                         "dimension": "ethnicity", "group": group, "count": count})
-    pd.DataFrame(rows).to_parquet(project.processed / "activity.parquet")
+    write_uptake(project, (("White", 1000, 500), ("Mixed", 12, 5)))
     section = adoption_sections.uptake_equity(context("Wessex"), "lung_health_check")
     mixed = section.table.split("<td>Mixed group</td>")[1].split("</tr>")[0]
     # 5 took part (1-7) and 7 did not: the count, the rate and what is built on it are hidden
