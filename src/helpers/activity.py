@@ -251,7 +251,7 @@ def _resolve_alliances(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def _quarantine_reasons(df: pd.DataFrame, canon: pd.DataFrame, clash: pd.Series) -> pd.Series:
     this_month = pd.Timestamp(date.today()).strftime("%Y-%m")
     month_ok = canon["month"].notna()
-    known = {inn.key: inn for inn in innovations.INNOVATIONS}
+    known = {key: innovations.get(key) for key in innovations.keys()}  # the registry
     measure_ok = canon["measure"].notna() & canon["innovation"].notna()
     recorded = pd.Series(True, index=df.index)
     for key, inn in known.items():
