@@ -251,7 +251,7 @@ def _resolve_alliances(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 def _quarantine_reasons(df: pd.DataFrame, canon: pd.DataFrame, clash: pd.Series) -> pd.Series:
     this_month = pd.Timestamp(date.today()).strftime("%Y-%m")
     month_ok = canon["month"].notna()
-    known = {key: innovations.get(key) for key in innovations.keys()}  # the registry
+    known = {inn.key: innovations.get(inn.key) for inn in innovations.INNOVATIONS}
     measure_ok = canon["measure"].notna() & canon["innovation"].notna()
     recorded = pd.Series(True, index=df.index)
     for key, inn in known.items():
