@@ -29,9 +29,8 @@ def timed(label: str, func):
 
 def public_times(folder: Path) -> None:
     """Time reading the waiting-time files, the public build and a full public run."""
-    from helpers import public, sources
     from helpers.config import Paths
-    from helpers.sources import fetch
+    from helpers.ingest import fetch, public, sources
 
     root = Path(tempfile.mkdtemp(prefix="cai-bench-public-"))
     os.environ["CAI_HOME"] = str(root)
@@ -53,9 +52,10 @@ def public_times(folder: Path) -> None:
 
 def section_times(paths) -> None:
     """Time the report sections per alliance, in process (no kernel start-up)."""
-    from helpers import adoption_sections as adoption
-    from helpers import alliances, plots, sections
-    from helpers import inequality_sections as inequality
+    from helpers.registry import alliances
+    from helpers.report import plots
+    from helpers.report.sections import adoption, inequality
+    from helpers.report.sections import overview as sections
 
     plots.setup()
     groups = {
@@ -104,8 +104,8 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="cai-bench-"))
     os.environ["CAI_HOME"] = str(root)
     from helpers import synthetic
-    from helpers.clean import clean
     from helpers.config import Paths
+    from helpers.ingest.clean import clean
 
     paths = Paths(root)
     print(f"Benchmark in {root} (scale {args.scale}, {os.cpu_count()} CPUs)")

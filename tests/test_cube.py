@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from conftest import tumour
 
-from helpers.clean import canonicalise, parse_types
 from helpers.cube import build_cube, pool_periods, select
-from helpers.indicators import INDICATORS
-from helpers.schema import RAW_TUMOUR_COLUMNS
+from helpers.ingest.clean import canonicalise, parse_types
+from helpers.registry.indicators import INDICATORS
+from helpers.registry.schema import RAW_TUMOUR_COLUMNS
 
 
 def processed(rows: list[dict]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .indicators import INDICATORS
+from helpers.registry.indicators import INDICATORS
 
 ENGLAND_CODE = "E92000001"
 
@@ -51,7 +51,7 @@ def build_cube(tumours: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     tumours
-        Processed tumour records (see :mod:`helpers.clean`), with ``year``,
+        Processed tumour records (see :mod:`helpers.ingest.clean`), with ``year``,
         ``imd_quintile`` and ``age_band`` derived.
 
     Returns

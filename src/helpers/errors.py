@@ -7,7 +7,7 @@ column, rows or parameter at fault.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 class InsightsError(Exception):
@@ -78,3 +78,10 @@ class ParameterError(InsightsError, ValueError):
 
 class NotebookRunError(InsightsError, RuntimeError):
     """A notebook failed while the pipeline ran it."""
+
+
+def require_columns(df, columns: Iterable[str], what: str) -> None:
+    """Raise :class:`ParameterError` naming any of ``columns`` missing from ``df``."""
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ParameterError(f"{what} lacks column(s) {missing}; it has {list(df.columns)}.")

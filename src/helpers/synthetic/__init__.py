@@ -13,7 +13,7 @@ them without any effect on the tumours' stages (a placebo).
 
 from __future__ import annotations
 
-from .generator import SyntheticData, generate
-from .output import write
+from helpers.synthetic.generator import SyntheticData, generate
+from helpers.synthetic.output import write
 
 __all__ = ["SyntheticData", "generate", "write"]

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .profiles import QUINTILE_SHARE_COLUMNS
-from .sampling import largest_remainder, largest_remainder_grouped
+from helpers.synthetic.profiles import QUINTILE_SHARE_COLUMNS
+from helpers.synthetic.sampling import largest_remainder, largest_remainder_grouped
 
 AREA_CODE_PREFIX = "SYN"
 

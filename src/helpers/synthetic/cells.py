@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .sampling import largest_remainder
+from helpers.synthetic.sampling import largest_remainder
 
 
 def _split(total: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:

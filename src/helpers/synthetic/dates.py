@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import ROUTES, URGENT_ROUTES
+from helpers.registry.schema import ROUTES, URGENT_ROUTES
 
 MONTH_WEIGHT: dict[int, tuple[float, ...]] = {
     2020: (1.05, 1.0, 0.9, 0.6, 0.7, 0.85, 0.95, 0.95, 1.0, 1.0, 0.95, 0.9),

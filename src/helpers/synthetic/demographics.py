@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sampling import choose_rows
+from helpers.synthetic.sampling import choose_rows
 
 AGE_MIN, AGE_MAX = 18, 99
 
@@ -56,7 +56,7 @@ def draw_ethnicity(shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Return ethnicity codes: 0..4 = the columns of ``shares``, 5 = "Not known".
 
     ``shares`` holds, per tumour, the Census shares of its local authority in
-    the order of :data:`helpers.schema.ETHNICITIES` without "Not known".
+    the order of :data:`helpers.registry.schema.ETHNICITIES` without "Not known".
     """
     code = choose_rows(shares, rng)
     return np.where(rng.random(len(code)) < NOT_KNOWN_SHARE, shares.shape[1], code)

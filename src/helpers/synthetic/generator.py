@@ -1,7 +1,7 @@
 """The default data: synthetic, seeded, record-level tumours for England's Cancer Alliances.
 
 :func:`generate` builds one row per tumour (the columns of
-:data:`helpers.schema.RAW_TUMOUR_COLUMNS` plus fake identifiers) and a small-area
+:data:`helpers.registry.schema.RAW_TUMOUR_COLUMNS` plus fake identifiers) and a small-area
 table. It is calibrated on public aggregates only (see :mod:`.profiles`) and
 draws in these steps, each from its own random stream:
 
@@ -44,19 +44,27 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..activity import empty_activity
-from ..errors import ParameterError
-from ..schema import ETHNICITIES, RAW_AREA_COLUMNS, RAW_TUMOUR_COLUMNS, ROUTES, SEXES, SITES, STAGES
-from . import profiles
-from .areas import build_areas
-from .cells import cell_counts
-from .dates import assign_dates
-from .demographics import draw_age, draw_ethnicity, draw_male
-from .identifiers import dates_of_birth, nhs_numbers, postcodes, tumour_ids
-from .innovation import TumourFacts, run_programmes
-from .placement import place_tumours
-from .routes import assign_route
-from .staging import assign_stage
+from helpers.errors import ParameterError
+from helpers.registry.schema import (
+    ETHNICITIES,
+    RAW_AREA_COLUMNS,
+    RAW_TUMOUR_COLUMNS,
+    ROUTES,
+    SEXES,
+    SITES,
+    STAGES,
+    empty_activity,
+)
+from helpers.synthetic import profiles
+from helpers.synthetic.areas import build_areas
+from helpers.synthetic.cells import cell_counts
+from helpers.synthetic.dates import assign_dates
+from helpers.synthetic.demographics import draw_age, draw_ethnicity, draw_male
+from helpers.synthetic.identifiers import dates_of_birth, nhs_numbers, postcodes, tumour_ids
+from helpers.synthetic.innovation import TumourFacts, run_programmes
+from helpers.synthetic.placement import place_tumours
+from helpers.synthetic.routes import assign_route
+from helpers.synthetic.staging import assign_stage
 
 DEFAULT_SEED = 20240401
 DEFAULT_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022)
@@ -81,7 +89,7 @@ class SyntheticData:
     ``seed``, ``scale``, ``years``, ``alliances``, ``plant_effects`` and
     ``deprivation_gap`` record
     the arguments that made it. ``activity`` is the monthly innovation activity
-    table (columns :data:`helpers.activity.ACTIVITY_COLUMNS`). ``_found_by`` is
+    table (columns :data:`helpers.ingest.activity.ACTIVITY_COLUMNS`). ``_found_by`` is
     internal (for consistency checks only; never written): per tumour row, the
     key of the innovation that found it, ``""`` if none.
     """
@@ -147,12 +155,12 @@ def generate(
     -------
     SyntheticData
         ``tumours``: one row per tumour, the columns of
-        :data:`helpers.schema.RAW_TUMOUR_COLUMNS` in order, then ``nhs_number``,
+        :data:`helpers.registry.schema.RAW_TUMOUR_COLUMNS` in order, then ``nhs_number``,
         ``postcode`` and ``date_of_birth``. ``areas``: one row per synthetic small
         area of the chosen alliances, the columns of
-        :data:`helpers.schema.RAW_AREA_COLUMNS` plus ``alliance_code`` and ``pop_60_plus``.
+        :data:`helpers.registry.schema.RAW_AREA_COLUMNS` plus ``alliance_code`` and ``pop_60_plus``.
         ``activity``: monthly innovation activity of the chosen alliances and
-        years (:data:`helpers.activity.ACTIVITY_COLUMNS`).
+        years (:data:`helpers.ingest.activity.ACTIVITY_COLUMNS`).
 
     Raises
     ------

@@ -1,6 +1,6 @@
 """Innovation programmes in the synthetic data: invitations, uptake, and the cancers they find.
 
-The three programmes of :mod:`helpers.innovations` run in synthetic England from
+The three programmes of :mod:`helpers.registry.innovations` run in synthetic England from
 2019-01 to 2022-12. Every number below is an assumption chosen to look like the
 real programmes' published figures, not a measurement.
 
@@ -25,14 +25,14 @@ Lung health checks (``lung_health_check``)
     scanned; about 3% of participants are referred and 1% have a lung cancer found.
 
 Multi-cancer blood test trial (``mced_trial``)
-    In the eight NHS-Galleri alliances (:data:`helpers.innovations.GALLERI_TRIAL_ALLIANCES`)
+    In the eight NHS-Galleri alliances (:data:`helpers.registry.innovations.GALLERI_TRIAL_ALLIANCES`)
     1.5 million people aged 50-77 are invited from 2021-10 to 2022-07, the most
     deprived areas over-invited (mobile clinics sited there). Participation is
     fitted so that invitations per participant are 22 in the most deprived and
     4 in the least deprived quintile, 33 for Black, 28 for Asian and 10 for White
     people (the trial's published figures), for about 140,000 participants in all.
     Every participant gives blood (``tested``); 1% are referred and 0.55% have a
-    cancer of a detectable site (:data:`helpers.innovations.MCED_DETECTABLE_SITES`) found.
+    cancer of a detectable site (:data:`helpers.registry.innovations.MCED_DETECTABLE_SITES`) found.
 
 Capsule sponge pilot (``capsule_sponge``)
     Four illustrative pilot alliances (:data:`CAPSULE_PILOTS`, not the real
@@ -59,7 +59,7 @@ Planted effects (``plant_effects=True``)
     tumours are found and the activity is the same, except
     ``cancers_found_early``, which then counts the tumours' unchanged stages.
 
-Activity rows (:data:`helpers.activity.ACTIVITY_COLUMNS`)
+Activity rows (:data:`helpers.ingest.activity.ACTIVITY_COLUMNS`)
     For every alliance and month of the chosen years in which a programme runs,
     each measure once per local authority (dimension ``all``) and once per group
     of each breakdown (IMD quintile, ethnicity, age band, sex; alliance-wide,
@@ -74,15 +74,28 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..activity import ACTIVITY_COLUMNS, DIMENSIONS, GROUPS, empty_activity
-from ..innovations import GALLERI_TRIAL_ALLIANCES, MEASURES
-from ..innovations import get as get_innovation
-from ..innovations import keys as innovation_keys
-from ..schema import AGE_BAND_EDGES, AGE_BANDS, ETHNICITIES, ROUTES, SITES
-from .areas import OLDER_BY_DECILE_SLOPE
-from .demographics import NOT_KNOWN_SHARE
-from .profiles import CALIBRATION_YEARS, ETHNICITY_SHARE_COLUMNS, QUINTILE_SHARE_COLUMNS
-from .sampling import largest_remainder_grouped, top_k_weighted
+from helpers.registry.innovations import ACTIVITY_MEASURES, GALLERI_TRIAL_ALLIANCES
+from helpers.registry.innovations import get as get_innovation
+from helpers.registry.innovations import keys as innovation_keys
+from helpers.registry.schema import (
+    ACTIVITY_COLUMNS,
+    ACTIVITY_DIMENSIONS,
+    ACTIVITY_GROUPS,
+    AGE_BAND_EDGES,
+    AGE_BANDS,
+    ETHNICITIES,
+    ROUTES,
+    SITES,
+    empty_activity,
+)
+from helpers.synthetic.areas import OLDER_BY_DECILE_SLOPE
+from helpers.synthetic.demographics import NOT_KNOWN_SHARE
+from helpers.synthetic.profiles import (
+    CALIBRATION_YEARS,
+    ETHNICITY_SHARE_COLUMNS,
+    QUINTILE_SHARE_COLUMNS,
+)
+from helpers.synthetic.sampling import largest_remainder_grouped, top_k_weighted
 
 FIRST_MONTH = np.datetime64(f"{CALIBRATION_YEARS[0]}-01", "M")
 N_MONTHS = 12 * len(CALIBRATION_YEARS)
@@ -114,7 +127,7 @@ LUNG_EVER_SMOKER_BY_QUINTILE: tuple[float, ...] = (0.52, 0.47, 0.43, 0.40, 0.37)
 LUNG_EVER_SMOKER_SEX: tuple[float, float] = (0.88, 1.12)
 LUNG_EVER_SMOKER_ETHNICITY: tuple[float, ...] = (0.55, 0.65, 1.0, 1.0, 0.75, 0.95)
 """Ever-smoker share of people 55-74 by quintile, times factors by sex (Female, Male) and
-ethnicity (order of :data:`helpers.schema.ETHNICITIES`)."""
+ethnicity (order of :data:`helpers.registry.schema.ETHNICITIES`)."""
 
 LUNG_MONTHLY_INVITE_RATE = 0.018
 LUNG_RAMP_MONTHS = 9
@@ -573,7 +586,7 @@ def _rows(plan: _Plan, measures: dict[str, np.ndarray], out_months: np.ndarray,
         (np.ones(len(lad_key), dtype=np.int64), (lad_key, np.arange(len(lad_key)))),
         shape=(len(geo.lad_codes), len(lad_key)),
     )
-    for measure_code, measure in enumerate(MEASURES):
+    for measure_code, measure in enumerate(ACTIVITY_MEASURES):
         values = measures[measure]
         by_lad = to_lad @ values
         parts.append({
@@ -582,9 +595,9 @@ def _rows(plan: _Plan, measures: dict[str, np.ndarray], out_months: np.ndarray,
                                                                                  dtype=np.int64),
             "group": np.zeros(len(k_live), dtype=np.int64), "count": by_lad[keys[k_live], m_k],
         })
-        for d, dim in enumerate(DIMENSIONS[1:], start=1):
+        for d, dim in enumerate(ACTIVITY_DIMENSIONS[1:], start=1):
             group = getattr(cells, _GROUP_OF[dim]) - (1 if dim == "imd_quintile" else 0)
-            n_g = len(GROUPS[dim])
+            n_g = len(ACTIVITY_GROUPS[dim])
             used = np.unique(group) if dim == "age_band" else np.arange(n_g)
             agg = sparse.csr_matrix(
                 (np.ones(len(group), dtype=np.int64),
@@ -616,7 +629,7 @@ def _activity_frame(coded: list[tuple[int, dict[str, np.ndarray]]],
     lad = np.where(cols["lad"] < 0, len(geo.lad_codes), cols["lad"])
     order = np.lexsort((cols["group"], lad_rank[lad], cols["dimension"], cols["measure"],
                         cols["month"], name_rank[cols["alliance"]], innovation))
-    group_labels = {d: np.asarray(GROUPS[dim], dtype=object) for d, dim in enumerate(DIMENSIONS)}
+    group_labels = {d: np.asarray(ACTIVITY_GROUPS[dim], dtype=object) for d, dim in enumerate(ACTIVITY_DIMENSIONS)}
     dim = cols["dimension"][order]
     grp = cols["group"][order]
     labels = np.empty(len(order), dtype=object)
@@ -630,8 +643,8 @@ def _activity_frame(coded: list[tuple[int, dict[str, np.ndarray]]],
         "lad_code": lad_codes[lad[order]],
         "lad_name": lad_names[lad[order]],
         "innovation": np.asarray(innovation_keys(), dtype=object)[innovation[order]],
-        "measure": np.asarray(MEASURES, dtype=object)[cols["measure"][order]],
-        "dimension": np.asarray(DIMENSIONS, dtype=object)[dim],
+        "measure": np.asarray(ACTIVITY_MEASURES, dtype=object)[cols["measure"][order]],
+        "dimension": np.asarray(ACTIVITY_DIMENSIONS, dtype=object)[dim],
         "group": labels,
         "count": cols["count"][order].astype(np.int64),
     })

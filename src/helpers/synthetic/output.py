@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from ..config import SYNTHETIC_LABEL
-from .generator import SyntheticData
-from .profiles import CALIBRATION_SOURCES
+from helpers.config import SYNTHETIC_LABEL
+from helpers.ingest.io import write_parquet
+from helpers.synthetic.generator import SyntheticData
+from helpers.synthetic.profiles import CALIBRATION_SOURCES
 
 GENERATOR_NAME = "helpers.synthetic"
 TUMOURS_FILE = f"{SYNTHETIC_LABEL}_tumours.parquet"
@@ -31,13 +28,6 @@ def _metadata(data: SyntheticData) -> dict[str, str]:
         "plant_effects": json.dumps(bool(data.plant_effects)),
         "deprivation_gap": json.dumps(bool(data.deprivation_gap)),
     }
-
-
-def _write_parquet(df: pd.DataFrame, path: Path, metadata: dict[str, str]) -> None:
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    merged = {**(table.schema.metadata or {}),
-              **{k.encode(): v.encode() for k, v in metadata.items()}}
-    pq.write_table(table.replace_schema_metadata(merged), path)
 
 
 def _readme(data: SyntheticData) -> str:
@@ -98,8 +88,8 @@ def write(data: SyntheticData, out_dir: Path) -> list[Path]:
     metadata = _metadata(data)
     paths = [out_dir / TUMOURS_FILE, out_dir / AREAS_FILE, out_dir / ACTIVITY_FILE,
              out_dir / README_FILE]
-    _write_parquet(data.tumours, paths[0], metadata)
-    _write_parquet(data.areas, paths[1], metadata)
-    _write_parquet(data.activity, paths[2], metadata)
+    write_parquet(data.tumours, paths[0], metadata)
+    write_parquet(data.areas, paths[1], metadata)
+    write_parquet(data.activity, paths[2], metadata)
     paths[3].write_text(_readme(data), encoding="utf-8")
     return paths

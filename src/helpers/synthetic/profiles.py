@@ -17,7 +17,7 @@ from importlib import resources
 
 import pandas as pd
 
-from ..errors import ParameterError
+from helpers.errors import ParameterError
 
 ENGLAND_NAME = "England"
 CALIBRATION_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022)
@@ -35,7 +35,7 @@ QUINTILE_SHARE_COLUMNS: tuple[str, ...] = tuple(f"imd_q{q}_share" for q in range
 ETHNICITY_SHARE_COLUMNS: tuple[str, ...] = (
     "eth_asian", "eth_black", "eth_mixed", "eth_white", "eth_other",
 )
-"""Census shares in the order of :data:`helpers.schema.ETHNICITIES` (without "Not known")."""
+"""Census shares in the order of :data:`helpers.registry.schema.ETHNICITIES` (without "Not known")."""
 
 
 @cache

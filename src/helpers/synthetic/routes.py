@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import ROUTES
-from .sampling import choose_rows, sigmoid
+from helpers.registry.schema import ROUTES
+from helpers.synthetic.sampling import choose_rows, sigmoid
 
 EMERGENCY_SITE_LOGIT: dict[str, float] = {
     "Anus": -2.1, "Bladder": -2.3, "Bowel": -1.4, "Breast": -3.6, "Cervix": -2.5,
@@ -64,7 +64,7 @@ def assign_route(
     quintile: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Return each tumour's route as an index into :data:`helpers.schema.ROUTES`."""
+    """Return each tumour's route as an index into :data:`helpers.registry.schema.ROUTES`."""
     n = len(site)
     route_index = {r: i for i, r in enumerate(ROUTES)}
     logit = (

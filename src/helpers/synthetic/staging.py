@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..schema import STAGES
-from .sampling import top_k_weighted
+from helpers.registry.schema import STAGES
+from helpers.synthetic.sampling import top_k_weighted
 
 assert STAGES == ("1", "2", "3", "4", "unstageable", "missing"), "stage codes below follow STAGES"
 
@@ -51,7 +51,7 @@ def assign_stage(
     *,
     inequality: bool = True,
 ) -> np.ndarray:
-    """Return each tumour's stage as an index into :data:`helpers.schema.STAGES`.
+    """Return each tumour's stage as an index into :data:`helpers.registry.schema.STAGES`.
 
     ``cell`` is each tumour's row position in ``cells`` (from :func:`.cells.cell_counts`);
     the cell must hold exactly ``cells.n`` tumours. ``inequality=False`` drops the

@@ -1,0 +1,1 @@
+"""Inequality questions: the deprivation gap per place, and where to act."""

@@ -1,0 +1,121 @@
+"""The one ingest path every input shares: read, check columns, quarantine reasons, write.
+
+Record-level tumours (:mod:`helpers.ingest.clean`), innovation activity
+(:mod:`helpers.ingest.activity`) and the public build (:mod:`helpers.ingest.public`)
+read and write through these functions, so a file is read, a missing column
+reported, a set-aside row explained and a processed table labelled the same
+way whatever the input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from helpers.errors import InputDataError
+
+SOURCE_ROW = "source_row"
+"""Column added on reading: the data row's number in its file (1 = first data row)."""
+
+SOURCE_FILE = "source_file"
+"""Column added on reading: the file's name."""
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV (every value as text) or parquet file, numbering its data rows from 1.
+
+    Raises
+    ------
+    InputDataError
+        The file is neither ``.csv`` nor ``.parquet``.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        df = pd.read_parquet(path)
+    elif suffix == ".csv":
+        df = pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+        )
+    else:
+        raise InputDataError(path, "is neither .csv nor .parquet")
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.reset_index(drop=True)
+    df[SOURCE_ROW] = np.arange(1, len(df) + 1)
+    df[SOURCE_FILE] = path.name
+    return df
+
+
+def check_columns(df: pd.DataFrame, path: Path, required: Iterable[str], *,
+                  one_of: tuple[str, ...] = ()) -> None:
+    """Raise :class:`InputDataError` naming every required column ``df`` lacks.
+
+    ``one_of``: alternative columns of which at least one must be present
+    (reported under the first name).
+    """
+    missing = [c for c in required if c not in df.columns]
+    if one_of and not any(c in df.columns for c in one_of):
+        missing.insert(0, one_of[0])
+    if missing:
+        found = [c for c in df.columns if c not in (SOURCE_ROW, SOURCE_FILE)]
+        raise InputDataError(
+            path,
+            f"missing required column(s) {', '.join(map(repr, missing))}; "
+            f"found {', '.join(map(repr, found))}",
+            column=missing[0],
+        )
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """Strip whitespace; empty strings become ``<NA>``; ``string`` dtype."""
+    text = values.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def join_reasons(rules: Mapping[str, pd.Series], index: pd.Index) -> pd.Series:
+    """Return, per row, every rule it breaks joined by ``"; "`` (``""`` when none)."""
+    reasons = pd.Series("", index=index, dtype=object)
+    for reason, mask in rules.items():
+        mask = pd.Series(mask, index=index).fillna(False).astype(bool).to_numpy()
+        reasons[mask] = reasons[mask] + np.where(reasons[mask] == "", "", "; ") + reason
+    return reasons
+
+
+def count_reasons(reasons: pd.Series) -> dict[str, int]:
+    """How many rows broke each rule (a row may break several)."""
+    split = reasons[reasons != ""].str.split("; ").explode()
+    return {str(k): int(v) for k, v in split.value_counts().items()}
+
+
+def sha256(path: Path) -> str:
+    """Return the SHA-256 hex digest of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_parquet(df: pd.DataFrame, path: Path, metadata: Mapping[str, str]) -> Path:
+    """Write ``df`` with ``metadata`` (e.g. ``data_status``: SYNTHETIC, ``source``) in the file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = {**(table.schema.metadata or {}),
+            **{k.encode(): str(v).encode() for k, v in metadata.items()}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table.replace_schema_metadata(meta), path)
+    return path
+
+
+def write_quarantine_csv(rows: pd.DataFrame, path: Path, *, data_status: str) -> Path:
+    """Write set-aside rows as CSV, the data status in the first column."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = rows.copy()
+    out.insert(0, "data_status", data_status)
+    out.to_csv(path, index=False)
+    return path

@@ -1,0 +1,1 @@
+"""What exists, declared once: alliances, indicators, innovations and the table schemas."""

@@ -1,0 +1,1 @@
+"""One module per part of a report: overview, inequality, adoption, data quality."""

@@ -1,0 +1,471 @@
+"""Report sections on innovation adoption: timelines, uptake, equity, stage shift, impact.
+
+Each function takes a :class:`helpers.report.sections.overview.Context` and returns a
+:class:`helpers.report.sections.overview.Section`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers.analysis import adoption
+from helpers.analysis.adoption import galleri
+from helpers.analysis.adoption.timeline import monthly_totals
+from helpers.config import SUPPRESSION_THRESHOLD, paths
+from helpers.registry import alliances, innovations
+from helpers.report import disclosure, plots, tables
+from helpers.report.context import Context, Section
+from helpers.report.sections.inequality import measures_table
+from helpers.stats import compare_proportions
+
+SEED = 20240401
+
+
+def galleri_example(ctx: Context) -> Section:
+    """Event study: NHS-Galleri trial alliances against the others, on NHS England FDS data."""
+    project = paths()
+    inputs = galleri.load_inputs(project)
+    if inputs is None:
+        return Section(findings=[
+            "This worked example needs the official NHS England waiting-time files: run "
+            "`alliances fetch` (or `alliances fetch --from DIR`) and then `alliances run "
+            "--source public`."])
+    cwt, areas = inputs
+    results = galleri.event_studies(cwt, areas, project.raw_public)
+    combined = "head & neck, lung and upper GI"
+    findings = [galleri.reading(results, outcome, combined) for outcome in galleri.OUTCOMES]
+    excluded = ", ".join(alliances.by_code(c).name for c in results.attrs["excluded"])
+    findings.append(
+        f"{len(results.attrs['treated'])} trial alliances against the rest; left out: "
+        f"{excluded or 'none'}, because only part of it was in the trial. With one "
+        "six-month period before the trial, a pre-trend test is not possible: read the "
+        "differences as associations, not proof of an effect."
+    )
+    fig = _galleri_chart(results, combined)
+    title = "NHS-Galleri trial alliances against the others, by suspected cancer"
+    averages = results[results["period"] == "post average"]
+    table = pd.DataFrame({
+        "Suspected cancer": averages["cancer_types"].replace(combined, "all three together"),
+        "Outcome": averages["outcome"].map(galleri.OUTCOMES),
+        "Average difference after the trial began (95% CI)": [
+            f"{e:+.2f} ({lo:+.2f} to {hi:+.2f})" for e, lo, hi in
+            zip(averages["estimate"], averages["lower"], averages["upper"], strict=True)],
+        "p-value": averages["p_value"].map(lambda v: f"{v:.3f}"),
+        "p-value (wild cluster bootstrap)": averages["p_boot"].map(lambda v: f"{v:.3f}"),
+    })
+    alt = f"Event-study chart: {title}. " + " ".join(findings[:2])
+    return Section(findings=findings, chart=plots.show(fig, alt), table=tables.show(
+        table, caption="Difference-in-differences event study, average of the six post-trial "
+                       "periods (alliance fixed effects, period fixed effects, errors clustered "
+                       "by alliance)",
+        note="% told after 28 days is weighted by referrals, referrals per 100,000 by "
+             "population (IMD 2019 mid-2015). p-values: t with (alliances - 1) degrees of "
+             "freedom, and a wild cluster bootstrap (Webb weights), which suits few clusters."))
+
+
+def _galleri_chart(results: pd.DataFrame, combined: str) -> plots.Figure:
+    """Event-study estimates by six-month period: one row per outcome, one column per cancer."""
+    labels = [combined, *galleri.CANCER_TYPES.values()]
+    fig, axes = plots.figure(len(galleri.OUTCOMES), len(labels), figsize=(12, 6.6),
+                                   sharey="row", sharex=True)
+    for row, (outcome, words) in zip(axes, galleri.OUTCOMES.items(), strict=True):
+        for ax, label in zip(row, labels, strict=True):
+            part = results[(results["outcome"] == outcome) & (results["cancer_types"] == label)
+                           & (results["period"] != "post average")]
+            xs = [int(p) for p in part["period"]]
+            ax.errorbar(xs, part["estimate"], yerr=[part["estimate"] - part["lower"],
+                                                    part["upper"] - part["estimate"]],
+                        fmt="o", capsize=3, markersize=4, color=plots.PALETTE[0])
+            ax.plot([galleri.REFERENCE_PERIOD], [0], "s", color="#555555", markersize=4)
+            ax.axhline(0, color="#555555", linewidth=1)
+            ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=1)
+            name = "All three together" if label == combined else label[0].upper() + label[1:]
+            ax.set_title(name, fontsize=10, loc="left")
+            ax.tick_params(labelsize=9)
+        row[0].set_ylabel(f"Difference in\n{words}", fontsize=9)
+    for ax in axes[-1]:
+        ax.set_xlabel("Six-month period", fontsize=9)
+    fig.suptitle("NHS-Galleri trial alliances against the others: difference by six-month "
+                 "period (0 = Oct 2021-Mar 2022; -1 = the reference, before the trial)",
+                 x=0.01, ha="left", fontweight="bold", fontsize=11)
+    fig.text(0.01, 0.005, "Source: NHS England Cancer Waiting Times, 28-day FDS provider "
+             "files; providers attributed to alliances by their patients' ICBs. Bars: 95% "
+             "intervals, errors clustered by alliance.", fontsize=8, color="#555555")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    return fig
+
+
+# --------------------------------------------------------------------------- innovation
+
+
+def _no_activity(ctx: Context) -> Section:
+    if ("activity", "") in ctx.notices:
+        return Section()
+    ctx.notices.add(("activity", ""))
+    return Section(findings=[
+        "No innovation activity is in these data. An alliance can bring its programme data "
+        "as data/raw/local/*activity*.csv (columns: month, alliance, innovation, measure, "
+        "dimension, group, count; see README.md)."])
+
+
+def _name(inn: innovations.Innovation) -> str:
+    """The innovation's title without its qualifier, for use mid-sentence."""
+    name = inn.title.split(" (")[0].lower()
+    return f"the {name}" if name.endswith(("trial", "pilot")) else name
+
+
+def _fifth(group: str) -> str:
+    return {"1": "most deprived fifth", "5": "least deprived fifth"}.get(group, f"fifth {group}")
+
+
+def _p(value: float) -> str:
+    return "p < 0.01" if value < 0.01 else f"p = {value:.2f}"
+
+
+def _span(years: list[str]) -> str:
+    return years[0] if years[0] == years[-1] else f"{years[0]}-{years[-1]}"
+
+
+def _timeline(activity: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Adoption timeline over the alliances the programme is open to (all, for most)."""
+    monthly = monthly_totals(activity, key, "invited")
+    names = innovations.get(key).alliances or [a.name for a in alliances.ALLIANCES]
+    names = [*names, *sorted(set(monthly["alliance"]) - set(names))]  # data outside the scope
+    return adoption.adoption_timeline(monthly, alliances=names)
+
+
+def innovation_timeline(ctx: Context, key: str) -> Section:
+    """When each alliance went live, months behind the first, and its adopter category."""
+    activity = ctx.activity
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    if monthly_totals(activity, key, "invited")["count"].sum() == 0:
+        return Section(findings=[f"No alliance in these data runs {_name(inn)}."])
+    timeline = _timeline(activity, key)
+    live = timeline.dropna(subset=["go_live"]).sort_values("go_live")
+    findings = []
+    if ctx.alliance is not None and ctx.place not in set(timeline["alliance"]):
+        findings.append(f"{ctx.place} is not one of the {len(timeline)} alliances "
+                        f"{_name(inn)} runs in, so it has no adopter category.")
+    elif ctx.alliance is not None:
+        mine = timeline[timeline["alliance"] == ctx.place].iloc[0]
+        if pd.isna(mine["go_live"]):
+            findings.append(f"{ctx.place} has not started {_name(inn)}; "
+                            f"{len(live)} of {len(timeline)} alliances have.")
+        else:
+            behind = int(mine["months_behind"])
+            when = (f"{behind} months after the first alliance" if behind
+                    else "with the first alliances")
+            findings.append(
+                f"{ctx.place} started {_name(inn)} in {mine['go_live'].strftime('%B %Y')}, "
+                f"{when}: "
+                f"in the '{str(mine['category']).lower()}' group of Rogers' adopter categories.")
+    else:
+        first = live.iloc[0]
+        scope = f"the {len(timeline)} alliances it is open to" if inn.alliances else \
+            f"{len(timeline)} alliances"
+        findings.append(f"{len(live)} of {scope} run {_name(inn)}; "
+                        f"{first['alliance']} started first, in "
+                        f"{first['go_live'].strftime('%B %Y')}.")
+    bars = live.assign(value=live["months_behind"].astype(float), lower=np.nan, upper=np.nan)
+    title = f"{inn.title}: months after the first alliance went live"
+    chart = plots.dots(bars, category="alliance", title=title,
+                       xlabel="Months behind the first alliance", source=ctx.source_line)
+    table = pd.DataFrame({
+        "Alliance": timeline["alliance"],
+        "Went live": [g.strftime("%b %Y") if pd.notna(g) else "not yet"
+                      for g in timeline["go_live"]],
+        "Months behind the first": [f"{m:.0f}" if pd.notna(m) else "" for m in
+                                    timeline["months_behind"]],
+        "Adopter category": timeline["category"].astype(str),
+    }).sort_values("Months behind the first", key=lambda c: pd.to_numeric(c, errors="coerce"))
+    shown = None
+    if bars["value"].nunique() > 1:  # a chart of identical start months says nothing
+        shown = plots.show(chart, f"Chart: {title}. " + "; ".join(
+            f"{a}: {v:.0f}" for a, v in zip(live["alliance"], bars["value"], strict=True)))
+    else:
+        plots.discard(chart)
+    return Section(findings=findings, chart=shown,
+                   table=tables.show(table, caption=title, note=""))
+
+
+def uptake_curve(ctx: Context, key: str, coverage: float = 0.5) -> Section:
+    """Cumulative participants with logistic and Bass fits, and when coverage is reached."""
+    activity = ctx.activity
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    monthly = monthly_totals(activity, key, "participated")
+    monthly = monthly[monthly["alliance"] == ctx.place] if ctx.alliance else \
+        monthly.assign(alliance="England").groupby(["month", "alliance"], as_index=False)[
+            "count"].sum()
+    cumulative = adoption.cumulative_uptake(monthly)
+    if len(cumulative) < 6:
+        return Section(findings=[f"{ctx.place} has too few months of {_name(inn)} to "
+                                 "fit an uptake curve."])
+    eligible_rows = activity[(activity["innovation"] == key) & (activity["measure"] == "eligible")
+                             & (activity["dimension"] == "all")]
+    if ctx.alliance:
+        eligible_rows = eligible_rows[eligible_rows["alliance"] == ctx.place]
+    eligible = float(eligible_rows.groupby("month")["count"].sum().max())
+    origin = pd.Period(cumulative["month"].min(), "M")
+    fits = {}
+    for model in ("logistic", "bass"):
+        try:
+            fits[model] = adoption.fit_curve(cumulative["t"].to_numpy(),
+                                             cumulative["cumulative"].to_numpy(), model=model,
+                                             max_ceiling=eligible, origin=origin, label=ctx.place)
+        except Exception as err:  # noqa: BLE001 - a curve that will not fit is reported
+            fits[model] = err
+    good = {m: f for m, f in fits.items() if not isinstance(f, Exception)}
+    fig, ax = plots.figure(figsize=(8, 4.2))
+    ax.plot(cumulative["t"], cumulative["cumulative"] / 1000, "o", markersize=3,
+            color="#333333", label="participants so far")
+    grid = np.linspace(0, cumulative["t"].max() * 1.5, 200)
+    for colour, (model, fit) in zip(plots.PALETTE, good.items(), strict=False):
+        ax.plot(grid, fit.predict(grid) / 1000, color=colour,
+                label=f"{model.capitalize()} fit (R² {fit.r2:.3f})")
+    ax.legend(frameon=False)
+    title = f"{ctx.place}: {_name(inn)}, cumulative participants"
+    fig = plots.finish(fig, ax, title, f"Months since launch ({origin.strftime('%b %Y')})",
+                        "Participants (thousands)", ctx.source_line)
+    findings, rows = [], []
+    for model, fit in good.items():
+        params = fit.parameter_table(0.95)
+        for r in params.itertuples():
+            rows.append({"Model": model.capitalize(), "Parameter": r.parameter,
+                         "Estimate (95% CI)": f"{_num(r.estimate)} ({_num(r.lower)} to "
+                                              f"{_num(r.upper)})"})
+        rows.append({"Model": model.capitalize(), "Parameter": "months to 50% of ceiling",
+                     "Estimate (95% CI)": f"{fit.t50:.1f}"})
+    best = min(good.values(), key=lambda f: f.aic) if good else None
+    if best is not None:
+        forecast = adoption.forecast_coverage(best, coverage, eligible=eligible, seed=SEED)
+        share = cumulative["cumulative"].iloc[-1] / eligible
+        if np.isfinite(forecast["t"]):
+            when = (f"reach {100 * coverage:.0f}% of the {eligible:,.0f} eligible people around "
+                    f"{forecast['month'].strftime('%b %Y')} (95% interval "
+                    f"{_month(forecast['month_lower'])} to {_month(forecast['month_upper'])})")
+        else:
+            when = (f"not reach {100 * coverage:.0f}% of the {eligible:,.0f} eligible people at "
+                    "its current pace: the fitted ceiling is below it")
+        findings.append(
+            f"{ctx.place} has reached {100 * share:.1f}% of eligible people so far; the "
+            f"{best.model.capitalize()} curve (better by AIC) says it would {when}.")
+    return Section(findings=findings, chart=plots.show(fig, f"Chart: {title}."),
+                   table=tables.show(pd.DataFrame(rows), caption="Fitted diffusion curves",
+                                     note="Logistic: ceiling K, growth r, midpoint t0. Bass: "
+                                          "potential m, innovation p, imitation q (per month)."))
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _month(value) -> str:
+    return value.strftime("%b %Y") if pd.notna(value) else "beyond the forecast"
+
+
+def uptake_equity(ctx: Context, key: str) -> Section:
+    """Who takes part: participation and invitations per participant by group; who is missed."""
+    activity = ctx.activity
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    base = activity[activity["innovation"] == key]
+    if ctx.alliance:
+        base = base[base["alliance"] == ctx.place]
+    if not len(base):
+        return Section(findings=[f"{ctx.place} has no activity in {_name(inn)}."])
+    findings, tables_html = [], []
+    for dimension, words in (("imd_quintile", "deprivation fifth"), ("ethnicity", "ethnic group")):
+        counts = (base[base["dimension"] == dimension]
+                  .pivot_table(index="group", columns="measure", values="count", aggfunc="sum")
+                  .reset_index())
+        counts = counts[(counts.get("invited", 0) > 0) & (counts["group"] != "Not known")]
+        if counts.empty:
+            continue
+        reference = "5" if dimension == "imd_quintile" else "White"
+        groups = adoption.participation_by_group(counts, reference=reference)
+        label = _fifth if dimension == "imd_quintile" else (lambda g: f"{g} group")
+        small = _suppressed(groups)["suppressed"]
+        worst = groups[~small].sort_values("rate").iloc[0] if (~small).any() else None
+        ref = groups[groups["group"] == reference].iloc[0]
+        if worst is not None and worst["group"] != reference and not small[ref.name]:
+            findings.append(
+                f"By {words}: {worst['invitations_per_participant']:.1f} invitations per "
+                f"participant in the {label(worst['group'])} against "
+                f"{ref['invitations_per_participant']:.1f} in the {label(reference)}; if every "
+                f"group took part as the {label(reference)} does, about "
+                f"{groups['missed'].clip(lower=0).sum():,.0f} more people would have taken part.")
+        if dimension == "imd_quintile":
+            measures = adoption.uptake_inequality(
+                counts.assign(order=counts["group"].astype(int)), order="order", seed=SEED)
+            sii = measures[measures["measure"] == "sii"]
+            if len(sii):
+                r = sii.iloc[0]
+                findings.append(
+                    f"Slope index of inequality in participation: {r['estimate']:.1f} points "
+                    f"(95% CI {r['lower']:.1f} to {r['upper']:.1f})"
+                    + (", the most deprived taking part less beyond chance."
+                       if r["lower"] > 0 else "; no gradient beyond chance."))
+        else:
+            measures = adoption.uptake_inequality(counts, reference=reference, seed=SEED)
+        tables_html.append(tables.show(_uptake_table(groups, words.capitalize(), label),
+                                       caption=f"{inn.title}: uptake by {words}, "
+                                               f"{ctx.place}").data)
+        tables_html.append(_equity_measures(measures, f"{inn.title}: inequality in "
+                                                      f"participation by {words}, {ctx.place}"))
+    return Section(findings=findings, table="\n".join(tables_html))
+
+
+def _suppressed(groups: pd.DataFrame) -> pd.DataFrame:
+    """Participation by group with disclosive counts and rates hidden (flag ``suppressed``)."""
+    return disclosure.suppress(groups.rename(columns={
+        "participated": "numerator", "invited": "denominator", "rate": "value"}))
+
+
+def _uptake_table(groups: pd.DataFrame, heading: str, label) -> pd.DataFrame:
+    """Participation by group for display, small counts and the rates built on them suppressed."""
+    shown = _suppressed(groups)
+    hidden = shown["suppressed"].to_numpy()
+    return pd.DataFrame({
+        heading: groups["group"].map(label),
+        "Invited": shown["denominator"].map(disclosure.format_count),
+        "Took part": shown["numerator"].map(disclosure.format_count),
+        "% (95% CI)": [disclosure.format_percent(v, lo, hi) for v, lo, hi in
+                       zip(shown["value"], shown["lower"], shown["upper"], strict=True)],
+        "Invitations per participant": [
+            disclosure.SUPPRESSED if h else f"{v:.1f}"
+            for h, v in zip(hidden, groups["invitations_per_participant"], strict=True)],
+        "Missed (vs reference)": [
+            disclosure.SUPPRESSED if h else f"{max(v, 0):,.0f}"
+            for h, v in zip(hidden, groups["missed"], strict=True)],
+    })
+
+
+EQUITY_MEASURES = ("d", "r", "sii", "rii", "aci", "rci")
+"""The summary measures shown for uptake: gap, ratio, slope and concentration indices."""
+
+
+def _equity_measures(measures: pd.DataFrame, caption: str) -> str:
+    """A small table of the uptake inequality measures, with intervals and a reading."""
+    table = measures_table(measures[measures["measure"].isin(EQUITY_MEASURES)])
+    return tables.show(table, caption=caption,
+                       note="Participation is the indicator (higher is better): positive gaps "
+                            "and ratios above 1 mean the disadvantaged group takes part "
+                            "less.").data
+
+
+def stage_shift(ctx: Context, key: str) -> Section:
+    """Early-stage share of cancers the programme found against the other cancers of its sites."""
+    activity = ctx.activity
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    base = activity[(activity["innovation"] == key) & (activity["dimension"] == "all")]
+    if ctx.alliance:
+        base = base[base["alliance"] == ctx.place]
+    found = base.groupby("measure")["count"].sum()
+    if found.get("cancers_found", 0) == 0:
+        return Section(findings=[f"No cancers found through {_name(inn)} in "
+                                 f"{ctx.place} yet."])
+    years = sorted({m[:4] for m in base.loc[base["count"] > 0, "month"]})
+    cube = ctx.cube
+    rows = cube[(cube["indicator"] == "early_stage") & (cube["dimension"] == "site")
+                & (cube["geography_code"] == ctx.code) & cube["group"].isin(inn.sites)
+                & cube["period"].isin(years)]
+    early_all, staged_all = rows["numerator"].sum(), rows["denominator"].sum()
+    early_found, n_found = found["cancers_found_early"], found["cancers_found"]
+    if disclosure.is_small(pd.Series([early_found, n_found, n_found - early_found])).any():
+        return Section(findings=[f"Too few cancers found through {_name(inn)} in {ctx.place} "
+                                 f"to report (counts of 1 to {SUPPRESSION_THRESHOLD} are "
+                                 "suppressed)."])
+    other_early, other_n = early_all - early_found, staged_all - n_found
+    d, lo, hi = compare_proportions(early_found, n_found, other_early, other_n)
+    sites = ", ".join(inn.sites).lower()
+    words = ("beyond chance" if lo > 0 or hi < 0 else "but the difference is within chance")
+    text = (f"In {ctx.place}, {100 * early_found / n_found:.1f}% of the {n_found:,.0f} cancers "
+            f"found through {_name(inn)} were at stage 1-2, against "
+            f"{100 * other_early / other_n:.1f}% of the other {other_n:,.0f} staged {sites} "
+            f"cancers diagnosed in {_span(years)}: {d:+.1f} points (95% CI {lo:+.1f} to "
+            f"{hi:+.1f}), {words}.")
+    return Section(findings=[text])
+
+
+def diffusion_curves(ctx: Context, key: str) -> Section:
+    """England view: every alliance's cumulative participants as a share of its eligible people."""
+    activity = ctx.activity
+    if activity is None:
+        return _no_activity(ctx)
+    inn = innovations.get(key)
+    cumulative = adoption.cumulative_uptake(monthly_totals(activity, key, "participated"))
+    if cumulative.empty:
+        return Section(findings=[f"No alliance in these data runs {_name(inn)}."])
+    eligible = (activity[(activity["innovation"] == key) & (activity["measure"] == "eligible")
+                         & (activity["dimension"] == "all")]
+                .groupby(["alliance", "month"])["count"].sum().groupby("alliance").max())
+    cumulative["share"] = 100 * cumulative["cumulative"] / cumulative["alliance"].map(eligible)
+    fig, ax = plots.figure(figsize=(8, 4.8))
+    colours = plots.palette(10)
+    for i, (alliance, part) in enumerate(cumulative.groupby("alliance")):
+        ax.plot(part["month"].dt.to_timestamp(), part["share"], color=colours[i % 10],
+                linestyle=("-", "--")[i // 10], linewidth=1.4, label=alliance)
+    latest = cumulative.sort_values("month").groupby("alliance").tail(1)
+    top, bottom = latest.nlargest(1, "share").iloc[0], latest.nsmallest(1, "share").iloc[0]
+    title = f"{inn.title}: share of eligible people who have taken part, by alliance"
+    ax.legend(fontsize=6, ncol=2, frameon=False, loc="upper left")
+    fig = plots.finish(fig, ax, title, "Month", "% of eligible people (cumulative)",
+                        ctx.source_line)
+    findings = [f"By the latest month, coverage ranged from {bottom['share']:.1f}% of eligible "
+                f"people in {bottom['alliance']} to {top['share']:.1f}% in {top['alliance']}."]
+    return Section(findings=findings, chart=plots.show(fig, f"Chart: {title}. " + "; ".join(
+        f"{r.alliance}: {r.share:.1f}%" for r in latest.itertuples())))
+
+
+def lung_check_impact(ctx: Context) -> Section:
+    """Did lung early-stage diagnosis rise where lung health checks started early?"""
+    from helpers.analysis.adoption.impact import early_late_panel, impact
+
+    activity = ctx.activity
+    if activity is None or not ctx.has("early_stage", "site"):
+        return _no_activity(ctx)
+    timeline = _timeline(activity, "lung_health_check")
+    cube = ctx.cube
+    rows = cube[(cube["indicator"] == "early_stage") & (cube["dimension"] == "site")
+                & (cube["group"] == "Lung") & (cube["geography_type"] == "alliance")]
+    counts = rows.rename(columns={"geography_name": "alliance"})[
+        ["alliance", "period", "numerator", "denominator"]]
+    panel = early_late_panel(counts, timeline, early_by="2019-12", late_from="2021-08",
+                             last_period=2021)
+    if not {2019, 2020, 2021} <= set(panel["period"]) or panel["treated"].nunique() < 2:
+        return Section(findings=["This comparison needs diagnosis years 2019 to 2021 and both "
+                                 "early and late adopters in the data; they are not all here."])
+    result = impact(panel, reference_period=2019)
+    avg = result[result["period"] == "post average"].iloc[0]
+    clear = (avg["lower"] > 0 or avg["upper"] < 0) and avg["p_boot"] < 0.05
+    verdict = ("did not change differently, beyond chance" if not clear else
+               f"{'rose' if avg['estimate'] > 0 else 'fell'} more where checks started early, "
+               "beyond chance")
+    findings = [
+        f"Lung cancers found at stage 1-2 {verdict}: average difference in 2020-2021 "
+        f"{avg['estimate']:+.1f} points (95% CI {avg['lower']:+.1f} to {avg['upper']:+.1f}; wild "
+        f"cluster bootstrap {_p(avg['p_boot'])}), comparing the "
+        f"{result.attrs['n_treated']} alliances that started lung health checks by December 2019 "
+        f"with the {result.attrs['n_control']} that started from August 2021 (reference year "
+        "2019). All ages are included, so the effect among the eligible 55-74 year olds is "
+        "larger than this."
+    ]
+    table = pd.DataFrame({
+        "Period": result["period"].astype(str),
+        "Difference in lung early-stage share, points (95% CI)": [
+            f"{e:+.1f} ({lo:+.1f} to {hi:+.1f})" for e, lo, hi in
+            zip(result["estimate"], result["lower"], result["upper"], strict=True)],
+        "p": result["p_value"].map(lambda v: f"{v:.3f}"),
+    })
+    return Section(findings=findings, table=tables.show(
+        table, caption="Event study: early against late adopters of lung health checks "
+                       "(alliance and year fixed effects, errors clustered by alliance)",
+        note=""))

@@ -1,0 +1,61 @@
+"""The data-quality page (01_clean): what was read, what was set aside and why, what is left out.
+
+Nothing here changes the data; it reports what the cleaning step recorded in
+``data/processed/data_status.json`` and the quarantine files, with small counts
+suppressed like every other published number.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from helpers.config import Paths
+from helpers.ingest import public
+from helpers.report import tables
+from helpers.report.context import Section
+from helpers.report.disclosure import footnote, format_count, is_small
+
+
+def cleaning_summary(status: dict, source: str, summary: str) -> Section:
+    """One line: the data status, the source and the reconciled row counts."""
+    return Section(intro=f"<p class='cai-finding'><strong>{status['data_status']} data</strong> "
+                         f"from the <code>{source}</code> source: {summary}.</p>")
+
+
+def set_aside(reasons: pd.DataFrame):
+    """The rows set aside, by reason (a table saying "none" when nothing was)."""
+    none = pd.DataFrame({"Reason": ["none"], "Rows": ["0"]})
+    return tables.show(reasons if len(reasons) else none, caption="Set aside, by reason", note="")
+
+
+def inputs(status: dict):
+    """The input files and the start of their SHA-256 sums."""
+    files = pd.DataFrame(
+        [{"Input file": i["file"], "SHA-256": i["sha256"][:16] + "..."} for i in status["inputs"]]
+    )
+    return tables.show(files, caption="Inputs",
+                       note="Outputs: the tables and cube.parquet in data/processed.")
+
+
+def unattributed_providers(project: Paths) -> Section:
+    """Data quality, public source: the providers no alliance figure includes, and their weight."""
+    table = public.unattributed(project)
+    if table is None:
+        return Section()
+    shares = table.attrs["share_pct"]
+    words = "; ".join(f"{public.STANDARD_WORDS[s]} {shares[s]:.2f}%" for s in public.STANDARD_WORDS)
+    finding = (f"{len(table)} providers in the waiting-time files are in no alliance's figures, "
+               f"because they cannot be placed in one alliance. They carry this share of "
+               f"England's counts: {words}. England's own figures include them.")
+    shown = table.copy()
+    for standard in public.STANDARD_WORDS:  # small counts suppressed, as everywhere else
+        counts = shown[standard].astype(float)
+        shown[standard] = counts.mask(is_small(counts)).map(format_count)
+    shown = shown.rename(columns={
+        "provider_code": "Code", "provider_name": "Provider", "reason": "Why not attributed",
+        "files": "Files", **{s: f"{w} count" for s, w in public.STANDARD_WORDS.items()}})
+    return Section(findings=[finding], table=tables.show(
+        shown, caption="Providers not attributed to an alliance",
+        note="Counts over all months: referrals (28-day FDS) or treatments (31- and 62-day). "
+             f"{footnote()} Each is listed with its source file and row in "
+             "data/processed/quarantine/unmapped_providers.csv."))

@@ -1,0 +1,1 @@
+"""Running the pipeline: notebook parameters, the papermill pipeline and the ``alliances`` CLI."""

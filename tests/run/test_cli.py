@@ -1,0 +1,54 @@
+"""The ``alliances`` command: listing, argument checking and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.run.cli import main
+
+
+def test_list_prints_twenty_alliances_with_other_names(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 21  # header + 20
+    west = next(line for line in lines if line.startswith("E56000021"))
+    assert "RM Partners" in west and "North West and South West London" in west
+
+
+def test_run_with_unknown_alliance_fails_with_suggestions(capsys):
+    assert main(["run", "--alliance", "West Londn"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown Cancer Alliance 'West Londn'" in err and "West London" in err
+
+
+@pytest.mark.parametrize("args", [["run", "--jobs", "0"], ["run", "--source", "s3"],
+                                  ["demo-data", "--scale", "-1"]])
+def test_bad_arguments_are_rejected(args):
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+
+
+def test_demo_data_writes_synthetic_files(project, capsys):
+    assert main(["demo-data", "--scale", "0.01", "--years", "2022",
+                 "--alliance", "Peninsula"]) == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC data" in out
+    assert (project.raw_synthetic / "SYNTHETIC_tumours.parquet").exists()
+    assert (project.raw_synthetic / "README_SYNTHETIC.txt").exists()
+
+
+def test_demo_data_placebo_plants_nothing_and_says_so(project, capsys):
+    assert main(["demo-data", "--scale", "0.01", "--years", "2022", "--alliance", "Peninsula",
+                 "--placebo"]) == 0
+    assert "placebo: nothing planted" in capsys.readouterr().out
+    readme = (project.raw_synthetic / "README_SYNTHETIC.txt").read_text()
+    assert "plant_effects=False" in readme and "deprivation_gap=False" in readme
+
+
+def test_clean_command_reports_reconciled_counts(project, capsys):
+    main(["demo-data", "--scale", "0.01", "--years", "2022", "--alliance", "Peninsula"])
+    capsys.readouterr()
+    assert main(["clean", "--source", "synthetic"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("rows in ") and "= kept" in out and "+ quarantined 0" in out

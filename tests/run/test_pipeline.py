@@ -1,0 +1,115 @@
+"""End to end: a small generated dataset (2 alliances, 1 year) through every notebook to HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from helpers import synthetic
+from helpers.registry import alliances
+from helpers.run import pipeline
+from helpers.run.pipeline import Job, execute
+
+pytestmark = pytest.mark.e2e
+CHOSEN = ("West London", "Peninsula")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    from helpers.config import Paths
+
+    root = tmp_path_factory.mktemp("e2e")
+    paths = Paths(root)
+    data = synthetic.generate(alliances=list(CHOSEN), years=[2022], scale=0.1, seed=7)
+    synthetic.write(data, paths.raw_synthetic)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CAI_HOME", str(root))
+        result = pipeline.run(
+            paths,
+            source="auto",
+            selected=[alliances.resolve(a) for a in CHOSEN],
+            jobs=2,
+            progress=False,
+        )
+    return paths, data.tumours, result
+
+
+def early_stage_percent(raw: pd.DataFrame) -> str:
+    """Stage 1-2 of stage 1-4, computed here straight from the raw records."""
+    staged = raw["stage"].isin(["1", "2", "3", "4"])
+    early = raw["stage"].isin(["1", "2"])
+    return f"{100 * early.sum() / staged.sum():.1f}%"
+
+
+def fds_percent(raw: pd.DataFrame) -> str:
+    urgent = raw["route"].isin(["Two Week Wait", "Screening"])
+    has = urgent & raw["referral_date"].notna() & raw["told_outcome_date"].notna()
+    days = (raw["told_outcome_date"] - raw["referral_date"]).dt.days
+    return f"{100 * (has & (days <= 28)).sum() / has.sum():.1f}%"
+
+
+def test_every_notebook_succeeds(run):
+    _, _, result = run
+    assert result.failed == [], result.summary()
+    assert len(result.results) == 4  # clean, two alliances, England
+
+
+@pytest.mark.parametrize("name", CHOSEN)
+def test_report_holds_the_alliance_figures_computed_independently(run, name):
+    paths, raw, _ = run
+    alliance = alliances.resolve(name)
+    page = (paths.reports / f"{alliance.slug}.html").read_text()
+    mine = raw[raw["alliance"] == alliance.name]
+    assert f"{early_stage_percent(mine)} (95% CI" in page
+    assert f"In 2022, {early_stage_percent(mine)}" in page
+    assert fds_percent(mine) in page
+    assert (
+        f"England&#x27;s {early_stage_percent(raw)}" in page
+        or f"England's {early_stage_percent(raw)}" in page
+    )
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["west-london.html", "peninsula.html", "england.html", "data-quality.html", "index.html"],
+)
+def test_reports_are_offline_code_free_and_bannered(run, page):
+    paths, _, _ = run
+    text = (paths.reports / page).read_text()
+    assert "SYNTHETIC DATA" in text
+    assert not re.search(r"""(src|href)=["']https?://""", text), "external resource"
+    assert "<script src=" not in text
+    body = re.sub(r"<style.*?</style>", "", text, flags=re.S)
+    assert 'class="jp-CodeMirrorEditor' not in body and "highlight hl-" not in body
+    assert "context.load" not in body
+    assert "import " not in body and "alliance: str" not in body
+
+
+def test_index_and_manifest(run):
+    paths, _, result = run
+    index = (paths.reports / "index.html").read_text()
+    for href in ("west-london.html", "peninsula.html", "england.html", "data-quality.html"):
+        assert f'href="{href}"' in index
+    manifest = json.loads((paths.reports / "manifest.json").read_text())
+    assert manifest["data_status"] == "SYNTHETIC"
+    assert manifest["inputs"] and all(len(i["sha256"]) == 64 for i in manifest["inputs"])
+    assert {n["parameters"].get("alliance") for n in manifest["notebooks"]} >= set(CHOSEN)
+    assert all(n["seconds"] > 0 and n["ok"] for n in manifest["notebooks"])
+    assert manifest["packages"]["papermill"]
+
+
+def test_processed_data_hold_no_identifiers(run):
+    paths, _, _ = run
+    for name in ("tumours.parquet", "areas.parquet", "cube.parquet"):
+        cols = set(pd.read_parquet(paths.processed / name).columns)
+        assert not cols & {"nhs_number", "postcode", "date_of_birth"}
+
+
+def test_a_failing_notebook_is_reported_not_fatal(run):
+    paths, _, _ = run
+    bad = Job("alliance", "Broken", "02_alliance.ipynb", {"region": "x"}, "broken")
+    result = execute(bad, str(paths.root), "cancer-alliance-insights", 60)
+    assert not result.ok and "unknown parameter" in result.error
