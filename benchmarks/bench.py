@@ -53,21 +53,20 @@ def public_times(folder: Path) -> None:
 def section_times(paths) -> None:
     """Time the report sections per alliance, in process (no kernel start-up)."""
     from helpers.registry import alliances
-    from helpers.report import plots
-    from helpers.report.sections import adoption, inequality
-    from helpers.report.sections import overview as sections
+    from helpers.report import context, plots
+    from helpers.report.sections import adoption, inequality, overview
 
     plots.setup()
     groups = {
         "inequality section": lambda ctx: [
             inequality.gradient(ctx, "early_stage"),
             inequality.summary_table(ctx, "early_stage", "imd_quintile"),
-            inequality.over_time(ctx, "early_stage"),
+            inequality.gap_over_time(ctx, "early_stage"),
             inequality.summary_table(ctx, "early_stage", "ethnicity"),
             inequality.intersection(ctx, "early_stage"),
             inequality.funnel(ctx, "early_stage"),
-            sections.where_to_act(ctx),
-            sections.missing_statistics(ctx),
+            overview.where_to_act(ctx),
+            overview.missing_statistics(ctx),
         ],
         "innovation section": lambda ctx: [
             f(ctx, key) for key in ("lung_health_check", "mced_trial", "capsule_sponge")
@@ -78,7 +77,7 @@ def section_times(paths) -> None:
     for label, run in groups.items():
         seconds = []
         for alliance in alliances.ALLIANCES:
-            ctx = sections.load(alliance.name, paths)
+            ctx = context.load(alliance, paths)
             start = time.perf_counter()
             run(ctx)
             seconds.append(time.perf_counter() - start)

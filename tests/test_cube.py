@@ -113,3 +113,69 @@ def test_every_level_sums_to_england():
         england = select(cube, indicator=key, geography_type="england")["denominator"].sum()
         for level in ("alliance", "lad", "icb"):
             assert select(cube, indicator=key, geography_type=level)["denominator"].sum() == england
+
+
+# A tiny cube written out by hand, in no particular order, with a non-default index,
+# for select: (period, type, code, parent, indicator, dimension, group, num, den).
+SMALL = pd.DataFrame(
+    [
+        ("2022", "alliance", "A1", "E92000001", "early_stage", "all", "All", 5, 10),
+        ("2021", "england", "E92000001", "", "early_stage", "all", "All", 50, 100),
+        ("2022", "lad", "L1", "A1", "early_stage", "all", "All", 2, 4),
+        ("2022", "alliance", "A1", "E92000001", "early_stage", "imd_quintile", "1", 1, 3),
+        ("2022", "alliance", "A1", "E92000001", "early_stage", "imd_quintile", "5", 4, 7),
+        ("2021", "alliance", "A2", "E92000001", "fds_28", "all", "All", 7, 9),
+        ("2022", "lad", "L2", "A2", "early_stage", "all", "All", 3, 5),
+        ("2021", "alliance", "A1", "E92000001", "early_stage", "all", "All", 6, 11),
+    ],
+    columns=["period", "geography_type", "geography_code", "parent_code", "indicator",
+             "dimension", "group", "numerator", "denominator"],
+    index=range(100, 108),
+).assign(geography_name=lambda d: d["geography_code"])
+
+
+def cells(rows: pd.DataFrame) -> list[tuple[str, str, str]]:
+    return list(zip(rows["geography_code"], rows["period"], rows["group"], strict=True))
+
+
+def test_select_single_values_keep_the_cube_order_and_renumber():
+    rows = select(SMALL, indicator="early_stage")  # dimension "all" by default
+    assert cells(rows) == [("A1", "2022", "All"), ("E92000001", "2021", "All"),
+                           ("L1", "2022", "All"), ("L2", "2022", "All"),
+                           ("A1", "2021", "All")]
+    assert list(rows.index) == [0, 1, 2, 3, 4]
+    assert list(rows.columns) == list(SMALL.columns)
+    lad = select(SMALL, indicator="early_stage", geography_type="lad", parent_code="A2")
+    assert (lad["numerator"].tolist(), lad["denominator"].tolist()) == ([3], [5])
+
+
+def test_select_a_list_matches_any_value_in_cube_order_not_list_order():
+    rows = select(SMALL, indicator="early_stage", geography_type=["england", "alliance"])
+    assert cells(rows) == [("A1", "2022", "All"), ("E92000001", "2021", "All"),
+                           ("A1", "2021", "All")]
+    both = select(SMALL, indicator=("fds_28", "early_stage"), geography_type="alliance",
+                  period={"2021"})
+    assert cells(both) == [("A2", "2021", "All"), ("A1", "2021", "All")]
+
+
+def test_select_group_and_period():
+    fifths = select(SMALL, indicator="early_stage", dimension="imd_quintile", group=("5", "1"))
+    assert cells(fifths) == [("A1", "2022", "1"), ("A1", "2022", "5")]
+    least = select(SMALL, indicator="early_stage", dimension="imd_quintile", group="5")
+    assert (least["numerator"].tolist(), least["denominator"].tolist()) == ([4], [7])
+    y2021 = select(SMALL, indicator="early_stage", period="2021")
+    assert y2021["denominator"].tolist() == [100, 11]
+
+
+def test_select_none_means_any_indicator_or_dimension():
+    rows = select(SMALL, indicator=None, dimension=None, geography_type="alliance")
+    assert rows["geography_code"].tolist() == ["A1", "A1", "A1", "A2", "A1"]
+    assert rows["denominator"].sum() == 10 + 3 + 7 + 9 + 11
+    any_dimension = select(SMALL, indicator="early_stage", dimension=None, geography_code="A1")
+    assert any_dimension["dimension"].tolist() == ["all", "imd_quintile", "imd_quintile", "all"]
+
+
+def test_select_nothing_matching_is_empty_with_every_column():
+    rows = select(SMALL, indicator="early_stage", geography_type="icb")
+    assert rows.empty and list(rows.columns) == list(SMALL.columns)
+    assert select(SMALL, indicator="early_stage", period=[]).empty

@@ -103,7 +103,7 @@ def test_no_private_name_crosses_modules():
 def _callers_outside_tests() -> set[str]:
     """Every helpers module imported by another module, a notebook or the benchmark."""
     used: set[str] = set()
-    for module, path in MODULES.items():
+    for path in MODULES.values():
         for target, names, _ in imports(path):
             used.add(target)
             used.update(f"{target}.{n}" for n in names)

@@ -1,8 +1,10 @@
 """Project configuration in one place: paths, kernel, disclosure threshold.
 
-Paths come from the project root found from the package, never from the
-working directory. ``CAI_HOME`` overrides the root (the tests and the
-runner use it to point a whole run at another folder).
+Paths never come from the working directory. The data and report folders
+derive from one root: ``CAI_HOME`` when set (the tests and the runner use it
+to point a whole run at another folder), else the source tree. The notebooks
+are code, like the package, and always come from the source tree
+(:data:`SOURCE_ROOT`), whatever ``CAI_HOME`` says.
 """
 
 from __future__ import annotations
@@ -19,24 +21,31 @@ SUPPRESSION_THRESHOLD = int(os.environ.get("CAI_SUPPRESSION_THRESHOLD", "7"))
 
 SYNTHETIC_LABEL = "SYNTHETIC"
 
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+"""The source tree: the folder holding ``pyproject.toml``, ``notebooks/`` and ``src/``."""
+
 
 def project_root() -> Path:
     """Return the project root: ``$CAI_HOME`` or the folder holding ``pyproject.toml``."""
     env = os.environ.get("CAI_HOME")
     if env:
         return Path(env).resolve()
-    return Path(__file__).resolve().parents[2]
+    return SOURCE_ROOT
 
 
 @dataclass(frozen=True)
 class Paths:
-    """Every folder the pipeline reads or writes, derived from one root."""
+    """Every folder the pipeline reads or writes: data and reports under ``root``.
+
+    ``notebooks`` is the exception: the notebooks are code and come from
+    :data:`SOURCE_ROOT`.
+    """
 
     root: Path
 
     @property
     def notebooks(self) -> Path:
-        return Path(__file__).resolve().parents[2] / "notebooks"
+        return SOURCE_ROOT / "notebooks"
 
     @property
     def raw(self) -> Path:

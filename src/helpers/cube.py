@@ -124,20 +124,57 @@ def pool_periods(cube: pd.DataFrame, label: str | None = None) -> pd.DataFrame:
     return pooled.reset_index().assign(period=label).loc[:, list(cube.columns)]
 
 
+Criterion = str | list[str] | tuple[str, ...] | set[str] | frozenset[str] | None
+"""A :func:`select` criterion: one value, a collection of values (any of them), or None (any)."""
+
+
 def select(
     cube: pd.DataFrame,
     *,
-    indicator: str,
-    dimension: str = "all",
-    geography_type: str | None = None,
-    geography_code: str | None = None,
-    parent_code: str | None = None,
+    indicator: Criterion,
+    dimension: Criterion = "all",
+    geography_type: Criterion = None,
+    geography_code: Criterion = None,
+    parent_code: Criterion = None,
+    group: Criterion = None,
+    period: Criterion = None,
 ) -> pd.DataFrame:
-    """Return the cube rows matching every given criterion."""
-    mask = (cube["indicator"] == indicator) & (cube["dimension"] == dimension)
-    for col, value in (("geography_type", geography_type), ("geography_code", geography_code),
-                       ("parent_code", parent_code)):
-        if value is not None:
+    """Return the cube rows matching every given criterion, in the cube's order.
+
+    Each criterion is either a single value (rows equal to it), a list, tuple or
+    set of values (rows equal to any of them, as :meth:`pandas.Series.isin`), or
+    ``None`` (the column is not filtered).
+
+    Parameters
+    ----------
+    cube
+        The count cube (:data:`CUBE_COLUMNS`).
+    indicator
+        Indicator key(s). Required, so that reading every indicator at once is
+        explicit: pass ``None`` for any indicator.
+    dimension
+        Dimension name(s); ``"all"`` (the default) keeps the undivided rows,
+        ``None`` keeps every dimension.
+    geography_type, geography_code, parent_code, group, period
+        Further criteria on the columns of the same names; ``None`` (the default)
+        leaves the column unfiltered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows, in the order they have in ``cube``, all columns kept,
+        with a fresh index ``0..n-1``.
+    """
+    criteria = {"indicator": indicator, "dimension": dimension,
+                "geography_type": geography_type, "geography_code": geography_code,
+                "parent_code": parent_code, "group": group, "period": period}
+    mask = pd.Series(True, index=cube.index)
+    for col, value in criteria.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple | set | frozenset):
+            mask &= cube[col].isin(list(value))
+        else:
             mask &= cube[col] == value
     return cube[mask].reset_index(drop=True)
 

@@ -76,10 +76,6 @@ class ParameterError(InsightsError, ValueError):
     """A notebook or command parameter is not valid."""
 
 
-class NotebookRunError(InsightsError, RuntimeError):
-    """A notebook failed while the pipeline ran it."""
-
-
 def require_columns(df, columns: Iterable[str], what: str) -> None:
     """Raise :class:`ParameterError` naming any of ``columns`` missing from ``df``."""
     missing = [c for c in columns if c not in df.columns]

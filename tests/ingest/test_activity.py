@@ -1,4 +1,4 @@
-"""Reading, checking, writing and summarising innovation activity tables (helpers.ingest.activity)."""
+"""Reading, checking and writing innovation activity tables (helpers.ingest.activity)."""
 
 from __future__ import annotations
 

@@ -52,3 +52,31 @@ def test_clean_command_reports_reconciled_counts(project, capsys):
     assert main(["clean", "--source", "synthetic"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("rows in ") and "= kept" in out and "+ quarantined 0" in out
+
+
+def test_list_into_a_closed_pipe_ends_quietly():
+    """`alliances list | head`: the reader goes away; no traceback, no error."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "helpers.run.cli", "list"], stdout=write,
+                              stderr=subprocess.PIPE, text=True, check=False, timeout=60)
+    finally:
+        os.close(write)
+    assert "Traceback" not in done.stderr and done.stderr == ""
+    assert done.returncode == 0
+
+
+def test_version(capsys):
+    import pytest
+
+    import helpers
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"alliances {helpers.__version__}"

@@ -11,7 +11,8 @@ with the columns of :data:`helpers.registry.schema.ACTIVITY_COLUMNS`:
 * ``measure``: one of :data:`helpers.registry.innovations.ACTIVITY_MEASURES`;
 * ``dimension``, ``group``: ``"all"``/``"All"``, or a breakdown by
   ``imd_quintile`` (``"1"`` .. ``"5"``, 1 = most deprived), ``ethnicity``
-  (:data:`helpers.registry.schema.ETHNICITIES`), ``age_band`` (:data:`helpers.registry.schema.AGE_BANDS`)
+  (:data:`helpers.registry.schema.ETHNICITIES`), ``age_band``
+  (:data:`helpers.registry.schema.AGE_BANDS`)
   or ``sex`` (:data:`helpers.registry.schema.SEXES`);
 * ``count``: a whole number >= 0.
 

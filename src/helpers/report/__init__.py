@@ -1,1 +1,1 @@
-"""Presentation only: the section context, sections, sentences, tables, charts, disclosure, export."""
+"""Presentation only: section context, sections, sentences, tables, charts, disclosure, export."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from helpers.config import Paths, paths
-from helpers.cube import ENGLAND_CODE, read_cube
+from helpers.cube import ENGLAND_CODE, read_cube, select
 from helpers.ingest.clean import read_status
 from helpers.registry import alliances, indicators
 from helpers.report import tables
@@ -41,7 +41,7 @@ class Context:
 
     def periods(self, key: str | None = None) -> list[str]:
         """The periods with data, for one indicator or all."""
-        cube = self.cube if key is None else self.cube[self.cube["indicator"] == key]
+        cube = self.cube if key is None else select(self.cube, indicator=key, dimension=None)
         return sorted(cube["period"].unique())
 
     def latest(self, key: str) -> str:
@@ -57,8 +57,7 @@ class Context:
 
     def has(self, key: str, dimension: str = "all") -> bool:
         """Whether the data hold this indicator broken down by this dimension."""
-        cube = self.cube
-        return bool(((cube["indicator"] == key) & (cube["dimension"] == dimension)).any())
+        return not select(self.cube, indicator=key, dimension=dimension).empty
 
     @property
     def source_line(self) -> str:
@@ -123,8 +122,8 @@ DIMENSION_WORDS = {
 def unavailable(ctx: Context, key: str, dimension: str = "all") -> Section | None:
     """A plain statement when the data do not hold this breakdown, else None."""
     if dimension == "lad":
-        present = bool(((ctx.cube["geography_type"] == "lad")
-                        & (ctx.cube["indicator"] == key)).any())
+        present = not select(ctx.cube, indicator=key, dimension=None,
+                             geography_type="lad").empty
     else:
         present = ctx.has(key, dimension)
     if present:

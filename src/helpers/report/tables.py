@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from helpers.cube import ENGLAND_CODE, pool_periods
+from helpers.cube import ENGLAND_CODE, pool_periods, select
 from helpers.registry import indicators
 from helpers.report.disclosure import footnote, format_count, format_percent, suppress
 from helpers.stats import add_proportion
@@ -26,16 +26,15 @@ def with_intervals(rows: pd.DataFrame) -> pd.DataFrame:
 def place_and_england(
     cube: pd.DataFrame, alliance_code: str, indicator: str, dimension: str = "all"
 ) -> pd.DataFrame:
-    """Raw cube rows of one alliance and England; ``place`` holds the area's name."""
-    mask = (
-        (cube["indicator"] == indicator)
-        & (cube["dimension"] == dimension)
-        & (
-            ((cube["geography_type"] == "alliance") & (cube["geography_code"] == alliance_code))
-            | ((cube["geography_type"] == "england") & (cube["geography_code"] == ENGLAND_CODE))
-        )
-    )
-    return cube[mask].rename(columns={"geography_name": "place"})
+    """Raw cube rows of one alliance and England; ``place`` holds the area's name.
+
+    England's code belongs to the england level only and an alliance's code to
+    the alliance level only, so the two pairs of criteria pick exactly those rows.
+    """
+    rows = select(cube, indicator=indicator, dimension=dimension,
+                  geography_type=("alliance", "england"),
+                  geography_code=(alliance_code, ENGLAND_CODE))
+    return rows.rename(columns={"geography_name": "place"})
 
 
 def place_vs_england(
@@ -54,13 +53,8 @@ def pooled(rows: pd.DataFrame) -> pd.DataFrame:
 def alliances_side_by_side(cube: pd.DataFrame, indicator: str, period: str) -> pd.DataFrame:
     """Every alliance and England for one indicator and period, best first."""
     ind = indicators.get(indicator)
-    mask = (
-        (cube["indicator"] == indicator)
-        & (cube["dimension"] == "all")
-        & (cube["period"] == period)
-        & cube["geography_type"].isin(["alliance", "england"])
-    )
-    rows = with_intervals(cube[mask])
+    rows = with_intervals(select(cube, indicator=indicator, period=period,
+                                 geography_type=("alliance", "england")))
     return rows.sort_values("value", ascending=not ind.higher_is_better).reset_index(drop=True)
 
 
@@ -71,11 +65,10 @@ def local_authorities(cube: pd.DataFrame, alliance_code: str, indicator: str) ->
     alliance's own value lies outside the authority's 95% interval.
     """
     ind = indicators.get(indicator)
-    base = cube[(cube["indicator"] == indicator) & (cube["dimension"] == "all")]
-    lads = pooled(base[(base["geography_type"] == "lad") & (base["parent_code"] == alliance_code)])
-    whole = pooled(
-        base[(base["geography_type"] == "alliance") & (base["geography_code"] == alliance_code)]
-    )
+    lads = pooled(select(cube, indicator=indicator, geography_type="lad",
+                         parent_code=alliance_code))
+    whole = pooled(select(cube, indicator=indicator, geography_type="alliance",
+                          geography_code=alliance_code))
     reference = float(whole["value"].iloc[0]) if len(whole) else float("nan")
     lads["versus_alliance"] = "similar"
     lads.loc[lads["lower"] > reference, "versus_alliance"] = "higher"

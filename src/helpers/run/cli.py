@@ -1,21 +1,29 @@
-"""The ``alliances`` command: list, demo-data, clean, run.
+"""The ``alliances`` command: list, demo-data, fetch, clean, run.
 
 Examples
 --------
 ``alliances list``
-``alliances demo-data``
+``alliances demo-data`` (``--placebo`` plants no gap and no effect)
+``alliances fetch`` (``--from DIR`` to import the official files from a folder)
+``alliances clean --source local``
 ``alliances run --alliance "RM Partners"``
-``alliances run --jobs 2``
+``alliances run --jobs 2 --source public``
+
+Sources: ``synthetic`` (the embedded default), ``local`` (an analyst's extract in
+``data/raw/local``), ``public`` (the official files ``fetch`` got); ``auto`` picks
+local when it has files, else synthetic.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import helpers
 from helpers.config import KERNEL_NAME, paths
 from helpers.errors import InsightsError
 from helpers.registry import alliances
@@ -122,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="alliances",
         description="Cancer Alliance Insights: inequality and innovation reports per alliance.",
     )
+    parser.add_argument("--version", action="version",
+                        version=f"%(prog)s {helpers.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_list = sub.add_parser("list", help="list the 20 Cancer Alliances and their other names")
@@ -195,6 +205,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InsightsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (e.g. `alliances list | head`): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,10 @@
 """The run: clean once, then one notebook per alliance and the England overview, in parallel.
 
-Steps, each named: ``ensure_data -> clean (01_clean) -> alliance and England
-notebooks (02, 03; parallel processes) -> index -> manifest``. Notebooks run
+Steps, each named: ``resolve_source`` (synthetic, local or public) ->
+``ensure_data`` (generate the SYNTHETIC default when there is none) -> ``prepare``
+(:mod:`helpers.ingest.clean` for record-level sources, :mod:`helpers.ingest.public`
+for the official files) inside ``01_clean`` -> alliance and England notebooks
+(02, 03; parallel processes) -> index -> manifest. Notebooks run
 through papermill with an explicit kernel and execution timeout and never
 with papermill's ``cwd`` (paths come from :mod:`helpers.config`). One notebook
 failing does not stop the others; the result says which failed and why.

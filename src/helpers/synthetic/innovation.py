@@ -25,7 +25,8 @@ Lung health checks (``lung_health_check``)
     scanned; about 3% of participants are referred and 1% have a lung cancer found.
 
 Multi-cancer blood test trial (``mced_trial``)
-    In the eight NHS-Galleri alliances (:data:`helpers.registry.innovations.GALLERI_TRIAL_ALLIANCES`)
+    In the eight NHS-Galleri alliances
+    (:data:`helpers.registry.innovations.GALLERI_TRIAL_ALLIANCES`)
     1.5 million people aged 50-77 are invited from 2021-10 to 2022-07, the most
     deprived areas over-invited (mobile clinics sited there). Participation is
     fitted so that invitations per participant are 22 in the most deprived and
@@ -629,7 +630,8 @@ def _activity_frame(coded: list[tuple[int, dict[str, np.ndarray]]],
     lad = np.where(cols["lad"] < 0, len(geo.lad_codes), cols["lad"])
     order = np.lexsort((cols["group"], lad_rank[lad], cols["dimension"], cols["measure"],
                         cols["month"], name_rank[cols["alliance"]], innovation))
-    group_labels = {d: np.asarray(ACTIVITY_GROUPS[dim], dtype=object) for d, dim in enumerate(ACTIVITY_DIMENSIONS)}
+    group_labels = {d: np.asarray(ACTIVITY_GROUPS[dim], dtype=object)
+                    for d, dim in enumerate(ACTIVITY_DIMENSIONS)}
     dim = cols["dimension"][order]
     grp = cols["group"][order]
     labels = np.empty(len(order), dtype=object)

@@ -35,7 +35,7 @@ QUINTILE_SHARE_COLUMNS: tuple[str, ...] = tuple(f"imd_q{q}_share" for q in range
 ETHNICITY_SHARE_COLUMNS: tuple[str, ...] = (
     "eth_asian", "eth_black", "eth_mixed", "eth_white", "eth_other",
 )
-"""Census shares in the order of :data:`helpers.registry.schema.ETHNICITIES` (without "Not known")."""
+"""Census shares in the order of the registry's ETHNICITIES (without "Not known")."""
 
 
 @cache

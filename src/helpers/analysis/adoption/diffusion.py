@@ -1,4 +1,4 @@
-"""Diffusion curves: logistic and Bass models of cumulative uptake, fitted per alliance.
+"""Diffusion curves: cumulative uptake per alliance, logistic and Bass fits, coverage forecasts.
 
 Time ``t`` counts months from the start of an alliance's launch month (its first
 month with any activity): the cumulative total at the end of the j-th month
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -301,68 +301,6 @@ def cumulative_uptake(activity: pd.DataFrame) -> pd.DataFrame:
         pieces.append(piece)
     columns = ["alliance", "month", "count", "cumulative", "t"]
     return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=columns)
-
-
-def fit_alliance_curves(
-    activity: pd.DataFrame,
-    *,
-    model: str = "logistic",
-    max_ceiling: float | Mapping[str, float] | None = None,
-) -> dict[str, DiffusionFit]:
-    """Fit one curve per alliance to its cumulative uptake (see :func:`cumulative_uptake`).
-
-    ``max_ceiling`` is one bound for all or a mapping by alliance (e.g. eligible
-    populations). Alliances with fewer than :data:`MIN_POINTS` months since launch
-    are left out, with a warning naming them.
-    """
-    fits, short = {}, []
-    for alliance, rows in cumulative_uptake(activity).groupby("alliance", sort=True):
-        if len(rows) < MIN_POINTS:
-            short.append(alliance)
-            continue
-        cap = max_ceiling.get(alliance) if isinstance(max_ceiling, Mapping) else max_ceiling
-        fits[alliance] = fit_curve(
-            rows["t"].to_numpy(),
-            rows["cumulative"].to_numpy(),
-            model=model,
-            max_ceiling=cap,
-            origin=rows["month"].iloc[0],
-            label=alliance,
-        )
-    if short:
-        warnings.warn(
-            f"No {model} curve for {short}: fewer than {MIN_POINTS} months since launch.",
-            stacklevel=2,
-        )
-    return fits
-
-
-def diffusion_summary(fits: Mapping[str, DiffusionFit], confidence: float = 0.95) -> pd.DataFrame:
-    """Parameters of several fits: ``alliance, model, parameter, estimate, se, lower, upper``."""
-    tables = [
-        fit.parameter_table(confidence).assign(alliance=name, model=fit.model)
-        for name, fit in fits.items()
-    ]
-    columns = ["alliance", "model", "parameter", "estimate", "se", "lower", "upper"]
-    return pd.concat(tables, ignore_index=True)[columns]
-
-
-def goodness_of_fit(fits: Mapping[str, DiffusionFit]) -> pd.DataFrame:
-    """Fit statistics: ``alliance, model, n, r2, rmse, aic, t50, month50`` (50% of ceiling)."""
-    rows = [
-        {
-            "alliance": name,
-            "model": fit.model,
-            "n": len(fit.y),
-            "r2": fit.r2,
-            "rmse": fit.rmse,
-            "aic": fit.aic,
-            "t50": fit.t50,
-            "month50": fit.month_at(fit.t50),
-        }
-        for name, fit in fits.items()
-    ]
-    return pd.DataFrame(rows)
 
 
 def _valid_draws(fit: DiffusionFit, draws: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
-"""Reach and equity of uptake, and the stage shift of cancers found by an innovation.
+"""Reach and equity of uptake: participation by group, who is missed, inequality measures.
 
-Proportions carry Wilson score intervals and differences Newcombe's hybrid
-score interval (:mod:`helpers.stats.proportions`). Inequality summary
+Participation rates carry Wilson score intervals and differences Newcombe's
+hybrid score interval (:mod:`helpers.stats.proportions`). Inequality summary
 measures come from :func:`helpers.stats.inequality.summary_measures`.
 """
 
@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import ParameterError, require_columns
-from helpers.registry.schema import EARLY_STAGES, STAGED
 from helpers.stats.inequality import summary_measures
 from helpers.stats.proportions import add_proportion, compare_proportions
 
@@ -22,21 +21,6 @@ def _wilson_percent(
     """Columns ``value, lower, upper`` in percent, aligned with the inputs."""
     table = pd.DataFrame({"numerator": numerator, "denominator": denominator})
     return add_proportion(table, confidence)[["value", "lower", "upper"]]
-
-
-def uptake_coverage(
-    df: pd.DataFrame,
-    *,
-    reached: str = "participated",
-    eligible: str = "eligible",
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Add ``coverage, lower, upper``: percent of the eligible population reached (Wilson CI)."""
-    require_columns(df, (reached, eligible), "The coverage table")
-    out = df.copy()
-    pct = _wilson_percent(out[reached], out[eligible], confidence)
-    out["coverage"], out["lower"], out["upper"] = pct["value"], pct["lower"], pct["upper"]
-    return out
 
 
 def _group_counts(df: pd.DataFrame, group: str, invited: str, participated: str) -> pd.DataFrame:
@@ -195,53 +179,3 @@ def uptake_inequality(
         confidence=confidence,
         seed=seed,
     )
-
-
-def stage_shift(
-    tumours: pd.DataFrame,
-    *,
-    found_by: str = "via_innovation",
-    stage: str = "stage",
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Early-stage share (stage 1-2 of stages 1-4) via the innovation vs other routes.
-
-    Parameters
-    ----------
-    tumours
-        One row per cancer with its ``stage`` ("1"-"4", "unstageable", "missing")
-        and a 0/1 or boolean ``found_by`` column (found through the innovation).
-    found_by, stage
-        Column names.
-    confidence
-        Interval level.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Rows ``innovation``, ``other routes`` (``early, staged, value, lower,
-        upper``: percent with Wilson interval) and ``difference`` (innovation minus
-        other routes in percentage points, Newcombe interval; no counts).
-    """
-    require_columns(tumours, (found_by, stage), "The tumour table")
-    flag = tumours[found_by]
-    if flag.isna().any() or not flag.isin([0, 1]).all():
-        raise ParameterError(f"Column {found_by!r} must hold 0/1 or True/False only.")
-    staged = tumours[stage].astype(str).isin(STAGED)
-    early = tumours[stage].astype(str).isin(EARLY_STAGES)
-    via = flag.astype(bool)
-    counts = pd.DataFrame(
-        {
-            "group": ["innovation", "other routes"],
-            "early": [int((early & via).sum()), int((early & ~via).sum())],
-            "staged": [int((staged & via).sum()), int((staged & ~via).sum())],
-        }
-    )
-    pct = _wilson_percent(counts["early"], counts["staged"], confidence)
-    counts = pd.concat([counts, pct], axis=1)
-    diff = compare_proportions(*counts[["early", "staged"]].to_numpy().ravel(), confidence)
-    difference = pd.DataFrame(
-        [{"group": "difference", "value": diff[0], "lower": diff[1], "upper": diff[2]}]
-    )
-    out = pd.concat([counts, difference], ignore_index=True)
-    return out.astype({"early": "Int64", "staged": "Int64"})

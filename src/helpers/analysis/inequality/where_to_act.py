@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.cube import ENGLAND_CODE, pool_periods
+from helpers.cube import ENGLAND_CODE, pool_periods, select
 from helpers.stats import wilson_interval
 
 BENCHMARKS = ("least_deprived", "england")
@@ -24,14 +24,12 @@ def benchmark_rate(cube: pd.DataFrame, alliance_code: str, indicator: str,
     ``least_deprived``: the alliance's own least deprived fifth (quintile 5),
     pooled over all periods; ``england``: England's overall proportion.
     """
-    base = cube[cube["indicator"] == indicator]
     if benchmark == "least_deprived":
-        rows = base[(base["geography_type"] == "alliance")
-                    & (base["geography_code"] == alliance_code)
-                    & (base["dimension"] == "imd_quintile") & (base["group"] == "5")]
+        rows = select(cube, indicator=indicator, dimension="imd_quintile",
+                      geography_type="alliance", geography_code=alliance_code, group="5")
         label = "the alliance's least deprived fifth"
     elif benchmark == "england":
-        rows = base[(base["geography_code"] == ENGLAND_CODE) & (base["dimension"] == "all")]
+        rows = select(cube, indicator=indicator, geography_code=ENGLAND_CODE)
         label = "England as a whole"
     else:
         raise ValueError(f"benchmark must be one of {BENCHMARKS}, got {benchmark!r}")
@@ -51,8 +49,8 @@ def extra_early_diagnoses(cube: pd.DataFrame, alliance_code: str, *,
     (the same at the ends of the benchmark's 95% interval) and the benchmark.
     """
     rate, lower, upper, label = benchmark_rate(cube, alliance_code, indicator, benchmark)
-    rows = cube[(cube["indicator"] == indicator) & (cube["geography_type"] == "lad")
-                & (cube["parent_code"] == alliance_code) & (cube["dimension"] == "imd_quintile")]
+    rows = select(cube, indicator=indicator, dimension="imd_quintile", geography_type="lad",
+                  parent_code=alliance_code)
     pooled = pool_periods(rows)
 
     def shortfall(p: float) -> np.ndarray:

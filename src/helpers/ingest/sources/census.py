@@ -2,7 +2,8 @@
 
 - :func:`read` -> long table ``lsoa21_code, lsoa21_name, group_level, broad_group, group,
   count`` with ``group_level`` one of ``"total"`` (all usual residents), ``"broad"`` (the 5
-  ONS broad groups, named as :data:`helpers.registry.schema.ETHNICITIES`: Asian, Black, Mixed, White,
+  ONS broad groups, named as :data:`helpers.registry.schema.ETHNICITIES`: Asian, Black, Mixed,
+  White,
   Other) and ``"detailed"`` (the 19 detailed groups, e.g. "Indian", "Other White";
   ``broad_group`` says which broad group each belongs to).
 - :func:`broad_shares` -> wide ``lsoa21_code, total, asian, black, mixed, white, other``
@@ -43,7 +44,7 @@ BROAD_GROUPS: dict[str, str] = {
     "WHITE": "White",
     "OTHER ETHNIC GROUP": "Other",
 }
-"""TS021 broad-group header text (upper case) -> :data:`helpers.registry.schema.ETHNICITIES` name."""
+"""TS021 broad-group header text (upper case) -> broad group (registry ETHNICITIES)."""
 
 _PREFIX = re.compile(r"^ETHNIC GROUP(?: \(\d+ CATEGORIES\))?: ", re.IGNORECASE)
 

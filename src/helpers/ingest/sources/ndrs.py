@@ -2,7 +2,8 @@
 
 - :func:`read_stage`: ``NDRS_stage_at_diagnosis_by_site_2013-2022.csv`` -> one row per
   geography x year x site: ``geography_type`` (``"england"``, ``"alliance"``, ``"icb"``, as in
-  the count cube), ``geography_code`` (CAL24 code via :mod:`helpers.registry.alliances`; ICB E54 code
+  the count cube), ``geography_code`` (CAL24 code via :mod:`helpers.registry.alliances`;
+  ICB E54 code
   when an ICB name lookup is given, see :func:`helpers.ingest.sources.ons.read_icb23`; England
   ``E92000001``), ``geography_name`` (canonical alliance name; ICB and England names as in
   the file), ``year, site, stage_1, stage_2, stage_3, stage_4, other_early, other_advanced,

@@ -13,6 +13,7 @@ from helpers.analysis import adoption
 from helpers.analysis.adoption import galleri
 from helpers.analysis.adoption.timeline import monthly_totals
 from helpers.config import SUPPRESSION_THRESHOLD, paths
+from helpers.cube import select
 from helpers.registry import alliances, innovations
 from helpers.report import disclosure, plots, tables
 from helpers.report.context import Context, Section
@@ -373,10 +374,8 @@ def stage_shift(ctx: Context, key: str) -> Section:
         return Section(findings=[f"No cancers found through {_name(inn)} in "
                                  f"{ctx.place} yet."])
     years = sorted({m[:4] for m in base.loc[base["count"] > 0, "month"]})
-    cube = ctx.cube
-    rows = cube[(cube["indicator"] == "early_stage") & (cube["dimension"] == "site")
-                & (cube["geography_code"] == ctx.code) & cube["group"].isin(inn.sites)
-                & cube["period"].isin(years)]
+    rows = select(ctx.cube, indicator="early_stage", dimension="site", geography_code=ctx.code,
+                  group=inn.sites, period=years)
     early_all, staged_all = rows["numerator"].sum(), rows["denominator"].sum()
     early_found, n_found = found["cancers_found_early"], found["cancers_found"]
     if disclosure.is_small(pd.Series([early_found, n_found, n_found - early_found])).any():
@@ -433,9 +432,8 @@ def lung_check_impact(ctx: Context) -> Section:
     if activity is None or not ctx.has("early_stage", "site"):
         return _no_activity(ctx)
     timeline = _timeline(activity, "lung_health_check")
-    cube = ctx.cube
-    rows = cube[(cube["indicator"] == "early_stage") & (cube["dimension"] == "site")
-                & (cube["group"] == "Lung") & (cube["geography_type"] == "alliance")]
+    rows = select(ctx.cube, indicator="early_stage", dimension="site", group="Lung",
+                  geography_type="alliance")
     counts = rows.rename(columns={"geography_name": "alliance"})[
         ["alliance", "period", "numerator", "denominator"]]
     panel = early_late_panel(counts, timeline, early_by="2019-12", late_from="2021-08",

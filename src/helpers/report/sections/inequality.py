@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from helpers.cube import ENGLAND_CODE, GROUP_SEPARATOR, pool_periods
+from helpers.cube import ENGLAND_CODE, GROUP_SEPARATOR, pool_periods, select
 from helpers.registry import alliances, indicators
 from helpers.registry.schema import ETHNICITIES
 from helpers.report import plots, tables
@@ -191,10 +191,8 @@ def intersection(ctx: Context, key: str) -> Section:
     if (missing := unavailable(ctx, key, dimension)) is not None:
         return missing
     ind = indicators.get(key)
-    cube = ctx.cube
-    rows = cube[(cube["indicator"] == key) & (cube["dimension"] == dimension)
-                & (cube["geography_code"] == ctx.code)]
-    rows = pool_periods(rows)
+    rows = pool_periods(select(ctx.cube, indicator=key, dimension=dimension,
+                               geography_code=ctx.code))
     parts = rows["group"].str.split(GROUP_SEPARATOR, expand=True, regex=False)
     rows = rows.assign(imd_quintile=parts[0], ethnicity=parts[1])
     rows = rows[rows["ethnicity"] != "Not known"]
@@ -261,8 +259,8 @@ def gap_over_time(ctx: Context, key: str) -> Section:
         if m in trend.index:
             t = trend.loc[m]
             findings.append(
-                f"{SUMMARY_MEASURES[m].name}: {t['trend']} ({t['slope']:+.2f} points a year, 95% CI "
-                f"{t['lower']:+.2f} to {t['upper']:+.2f})."
+                f"{SUMMARY_MEASURES[m].name}: {t['trend']} ({t['slope']:+.2f} points a year, "
+                f"95% CI {t['lower']:+.2f} to {t['upper']:+.2f})."
             )
     table = by_year.pivot(index="period", columns="measure", values="estimate")
     shown = pd.DataFrame({"Year": table.index})
@@ -287,13 +285,9 @@ def funnel(ctx: Context, key: str) -> Section:
     if (missing := unavailable(ctx, key, "lad" if level == "lad" else "all")) is not None:
         return missing
     ind = indicators.get(key)
-    cube = ctx.cube
-    base = cube[(cube["indicator"] == key) & (cube["dimension"] == "all")]
-    units = base[base["geography_type"] == level]
-    if level == "lad":
-        units = units[units["parent_code"] == ctx.code]
-    units = pool_periods(units)
-    target_rows = pool_periods(base[base["geography_code"] == ctx.code])
+    units = pool_periods(select(ctx.cube, indicator=key, geography_type=level,
+                                parent_code=ctx.code if level == "lad" else None))
+    target_rows = pool_periods(select(ctx.cube, indicator=key, geography_code=ctx.code))
     target = float(target_rows["numerator"].sum() / target_rows["denominator"].sum())
     od = overdispersion(units["numerator"], units["denominator"], statistic="proportion")
     od_target = replace(od, target=target)
@@ -344,21 +338,18 @@ def slope_indices(ctx: Context, key: str) -> Section:
         return missing
     ind = indicators.get(key)
     records = []
-    for code in sorted(ctx.cube.loc[ctx.cube["geography_type"] == "alliance", "geography_code"]
-                       .unique()):
+    alliance_rows = select(ctx.cube, indicator=None, dimension=None, geography_type="alliance")
+    for code in sorted(alliance_rows["geography_code"].unique()):
         sub = Context(cube=ctx.cube, status=ctx.status, alliance=alliances.by_code(code))
         sm = place_measures(sub, key, "imd_quintile").set_index("measure")
-        overall = pool_periods(ctx.cube[(ctx.cube["indicator"] == key)
-                                        & (ctx.cube["dimension"] == "all")
-                                        & (ctx.cube["geography_code"] == code)])
+        overall = pool_periods(select(ctx.cube, indicator=key, geography_code=code))
         if "sii" not in sm.index:
             continue
         records.append({"geography_name": sub.place, "value": sm.loc["sii", "estimate"],
                         "lower": sm.loc["sii", "lower"], "upper": sm.loc["sii", "upper"],
                         "level": 100 * overall["numerator"].sum() / overall["denominator"].sum()})
     sii = pd.DataFrame(records).sort_values("value", ascending=False)
-    eng = pool_periods(ctx.cube[(ctx.cube["indicator"] == key) & (ctx.cube["dimension"] == "all")
-                                & (ctx.cube["geography_code"] == ENGLAND_CODE)])
+    eng = pool_periods(select(ctx.cube, indicator=key, geography_code=ENGLAND_CODE))
     eng_level = 100 * eng["numerator"].sum() / eng["denominator"].sum()
     clear = int((sii["lower"] > 0).sum())
     title = (f"{ind.short}: slope index of inequality, national scale - the most deprived are "

@@ -14,11 +14,12 @@ import html
 import pandas as pd
 
 from helpers.analysis.inequality import where_to_act as priorities
+from helpers.analysis.inequality.gaps import fifth_gaps, first_row
+from helpers.cube import select
 from helpers.registry import indicators
 from helpers.registry.schema import AGE_BANDS
 from helpers.report import narrative, plots, tables
 from helpers.report.context import Context, Section, unavailable
-from helpers.stats import compare_proportions
 
 ETHNIC_ORDER = ("White", "Asian", "Black", "Mixed", "Other", "Not known")
 
@@ -29,13 +30,6 @@ def _alt(title: str, rows: pd.DataFrame, label_col: str) -> str:
         for label, v in zip(rows[label_col], rows["value"], strict=True)
     )
     return f"Chart: {title}. {points}"
-
-
-def _row(rows: pd.DataFrame, **where: str) -> pd.Series | None:
-    mask = pd.Series(True, index=rows.index)
-    for col, value in where.items():
-        mask &= rows[col] == value
-    return rows[mask].iloc[0] if mask.any() else None
 
 
 def header(ctx: Context) -> Section:
@@ -67,8 +61,8 @@ def key_findings(ctx: Context) -> Section:
         early = indicators.get("early_stage")
         rows = tables.place_vs_england(ctx.cube, ctx.code, "early_stage")
         latest = ctx.latest("early_stage")
-        place, eng = (_row(rows, place=ctx.place, period=latest),
-                      _row(rows, place="England", period=latest))
+        place, eng = (first_row(rows, place=ctx.place, period=latest),
+                      first_row(rows, place="England", period=latest))
         if place is not None and eng is not None and ctx.alliance is not None:
             findings.append(narrative.versus_england(ctx.place, early, place, eng))
     if ctx.has("early_stage", "imd_quintile"):
@@ -79,7 +73,7 @@ def key_findings(ctx: Context) -> Section:
         if not ctx.has(key):
             continue
         part = tables.place_vs_england(ctx.cube, ctx.code, key)
-        latest = _row(part, place=ctx.place, period=ctx.latest(key))
+        latest = first_row(part, place=ctx.place, period=ctx.latest(key))
         if latest is not None:
             findings.append(narrative.against_target(ctx.place, indicators.get(key), latest))
     return Section(intro="<h2>Key findings</h2>", findings=findings)
@@ -91,9 +85,9 @@ def over_time(ctx: Context, key: str) -> Section:
         return missing
     ind = indicators.get(key)
     rows = tables.place_vs_england(ctx.cube, ctx.code, key)
-    latest = _row(rows, place=ctx.place, period=ctx.latest(key))
-    latest_eng = _row(rows, place="England", period=ctx.latest(key))
-    first = _row(rows, place=ctx.place, period=ctx.periods(key)[0])
+    latest = first_row(rows, place=ctx.place, period=ctx.latest(key))
+    latest_eng = first_row(rows, place="England", period=ctx.latest(key))
+    first = first_row(rows, place=ctx.place, period=ctx.periods(key)[0])
     findings = []
     title = f"{ind.title}, {ctx.place}"
     if ctx.alliance is not None and latest is not None and latest_eng is not None:
@@ -176,7 +170,7 @@ def _site_findings(ctx: Context, ind: indicators.Indicator, rows: pd.DataFrame) 
 def _deprivation_findings(ctx: Context, ind: indicators.Indicator,
                           rows: pd.DataFrame) -> list[str]:
     place = rows[rows["place"] == ctx.place]
-    low, high = _row(place, group="1"), _row(place, group="5")
+    low, high = first_row(place, group="1"), first_row(place, group="5")
     if low is None or high is None:
         return [f"{ctx.place} has no {ind.subject} in the most or the least deprived fifth."]
     return [narrative.group_gap(ctx.place, ind, low, high, "most deprived fifth",
@@ -186,14 +180,14 @@ def _deprivation_findings(ctx: Context, ind: indicators.Indicator,
 def _ethnicity_findings(ctx: Context, ind: indicators.Indicator,
                         rows: pd.DataFrame) -> list[str]:
     place = rows[rows["place"] == ctx.place]
-    reference = _row(place, group="White")
+    reference = first_row(place, group="White")
     findings = []
     for group in ETHNIC_ORDER[1:5]:
-        other = _row(place, group=group)
+        other = first_row(place, group=group)
         if other is not None and reference is not None:
             findings.append(narrative.group_gap(ctx.place, ind, other, reference,
                                                 f"{group} group", "White group"))
-    unknown = _row(place, group="Not known")
+    unknown = first_row(place, group="Not known")
     total = place["denominator"].sum()
     if unknown is not None and not unknown["suppressed"] and total:
         findings.append(
@@ -260,7 +254,7 @@ def alliances_ranked(ctx: Context, key: str) -> Section:
         return missing
     ind = indicators.get(key)
     rows = tables.alliances_side_by_side(ctx.cube, key, ctx.latest(key))
-    eng = _row(rows, geography_type="england")
+    eng = first_row(rows, geography_type="england")
     alli = rows[rows["geography_type"] == "alliance"]
     findings, title = [], f"{ind.title}: Cancer Alliances"
     reference = {}
@@ -291,13 +285,11 @@ def deprivation_gaps(ctx: Context, key: str) -> Section:
     if (missing := unavailable(ctx, key, "imd_quintile")) is not None:
         return missing
     ind = indicators.get(key)
-    cube = ctx.cube
-    rows = cube[(cube["indicator"] == key) & (cube["dimension"] == "imd_quintile")
-                & cube["geography_type"].isin(["alliance", "england"])
-                & cube["group"].isin(["1", "5"])]
-    gaps = _gaps(tables.pooled(rows), ind.higher_is_better)
+    rows = select(ctx.cube, indicator=key, dimension="imd_quintile",
+                  geography_type=("alliance", "england"), group=("1", "5"))
+    gaps = fifth_gaps(tables.pooled(rows), ind.higher_is_better)
     alli = gaps[gaps["geography_type"] == "alliance"]
-    eng = _row(gaps, geography_type="england")
+    eng = first_row(gaps, geography_type="england")
     supported = int((alli["lower"] > 0).sum())
     findings = [narrative.gaps_summary(ind, supported, len(alli), eng, ctx.pooled_label(key))]
     title = (f"{ind.short}: the most deprived fifth is worse off beyond chance in "
@@ -312,24 +304,6 @@ def deprivation_gaps(ctx: Context, key: str) -> Section:
     return Section(findings=findings,
                    chart=plots.show(chart, _alt(title, alli, "geography_name")),
                    table=tables.show(table, caption=title))
-
-
-def _gaps(rows: pd.DataFrame, higher_is_better: bool,
-          by: tuple[str, ...] = ("geography_name", "geography_type")) -> pd.DataFrame:
-    """Least minus most deprived (or the reverse), with Newcombe intervals, per ``by`` group."""
-    out = []
-    for keys, part in rows.groupby(list(by)):
-        q1, q5 = _row(part, group="1"), _row(part, group="5")
-        if q1 is None or q5 is None or q1["suppressed"] or q5["suppressed"]:
-            continue
-        d, lo, hi = compare_proportions(q5["numerator"], q5["denominator"], q1["numerator"],
-                                        q1["denominator"])
-        if not higher_is_better:
-            d, lo, hi = -d, -hi, -lo
-        out.append({**dict(zip(by, keys, strict=True)), "value": d, "lower": lo, "upper": hi,
-                    "q1": q1["value"], "q5": q5["value"]})
-    columns = [*by, "value", "lower", "upper", "q1", "q5"]
-    return pd.DataFrame(out, columns=columns).sort_values("value", ascending=False)
 
 
 def _gap_table(gaps: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
@@ -420,7 +394,7 @@ def missing_statistics(ctx: Context) -> Section:
                 continue
             rows = ctx.pooled_groups(key, dimension)
             place = rows[rows["place"] == ctx.place]
-            a, b = _row(place, group=low), _row(place, group=high)
+            a, b = first_row(place, group=low), first_row(place, group=high)
             if a is not None and b is not None:
                 findings.append(narrative.group_gap(ctx.place, ind, a, b, low_label, high_label))
             frames.append(place.assign(measure=ind.short, dimension=dimension))

@@ -1,0 +1,72 @@
+"""helpers.ingest.io: the read, check, quarantine and write steps every input shares."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from helpers.errors import InputDataError
+from helpers.ingest import io
+
+
+def test_read_table_reads_csv_as_text_and_numbers_rows(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("\ufeff a ,b\n007,\n2,x\n", encoding="utf-8")
+    df = io.read_table(path)
+    assert list(df.columns) == ["a", "b", io.SOURCE_ROW, io.SOURCE_FILE]
+    assert df["a"].tolist() == ["007", "2"]  # text kept, leading zero too
+    assert pd.isna(df.loc[0, "b"]) and df.loc[1, "b"] == "x"
+    assert df[io.SOURCE_ROW].tolist() == [1, 2] and set(df[io.SOURCE_FILE]) == {"x.csv"}
+
+
+def test_read_table_refuses_other_formats(tmp_path):
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(InputDataError, match="neither .csv nor .parquet"):
+        io.read_table(path)
+
+
+def test_check_columns_names_every_missing_one(tmp_path):
+    df = pd.DataFrame({"a": [1], io.SOURCE_ROW: [1], io.SOURCE_FILE: ["f"]})
+    io.check_columns(df, tmp_path / "f.csv", ["a"])
+    with pytest.raises(InputDataError) as err:
+        io.check_columns(df, tmp_path / "f.csv", ["a", "b", "c"], one_of=("x", "y"))
+    text = str(err.value)
+    assert "'x', 'b', 'c'" in text and "found 'a'" in text and "source_row" not in text
+    assert err.value.column == "x"
+
+
+def test_clean_text_strips_and_blanks():
+    out = io.clean_text(pd.Series([" a ", "", "  ", None]))
+    assert out.iloc[0] == "a" and out.iloc[1:].isna().all()
+
+
+def test_join_and_count_reasons():
+    index = pd.RangeIndex(3)
+    rules = {"too old": pd.Series([True, False, True]), "no id": pd.Series([True, None, False])}
+    reasons = io.join_reasons(rules, index)
+    assert reasons.tolist() == ["too old; no id", "", "too old"]
+    assert io.count_reasons(reasons) == {"too old": 2, "no id": 1}
+
+
+def test_sha256_matches_hashlib(tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"cancer alliance" * 100_000)
+    assert io.sha256(path) == hashlib.sha256(b"cancer alliance" * 100_000).hexdigest()
+
+
+def test_write_parquet_carries_the_data_status(tmp_path):
+    path = io.write_parquet(pd.DataFrame({"n": [1, 2]}), tmp_path / "sub" / "t.parquet",
+                            {"data_status": "SYNTHETIC", "source": "synthetic"})
+    meta = pq.read_schema(path).metadata
+    assert meta[b"data_status"] == b"SYNTHETIC" and meta[b"source"] == b"synthetic"
+    assert pd.read_parquet(path)["n"].tolist() == [1, 2]
+
+
+def test_write_quarantine_csv_puts_the_status_first(tmp_path):
+    path = io.write_quarantine_csv(pd.DataFrame({"reason": ["no id"]}), tmp_path / "q" / "q.csv",
+                                   data_status="RECORD-LEVEL")
+    assert path.read_text().splitlines() == ["data_status,reason", "RECORD-LEVEL,no id"]
