@@ -1,7 +1,7 @@
 """Report sections on innovation adoption: timelines, uptake, equity, stage shift, impact.
 
-Each function takes a :class:`helpers.report.sections.overview.Context` and returns a
-:class:`helpers.report.sections.overview.Section`.
+Each function takes a :class:`helpers.report.context.Context` and returns a
+:class:`helpers.report.context.Section`.
 """
 
 from __future__ import annotations

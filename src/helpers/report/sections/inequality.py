@@ -1,7 +1,7 @@
 """Report sections on inequality: summary measures, gradient, intersections, funnels, trends.
 
-Each function takes a :class:`helpers.report.sections.overview.Context` and returns a
-:class:`helpers.report.sections.overview.Section`; notebooks call one per cell. Measures come
+Each function takes a :class:`helpers.report.context.Context` and returns a
+:class:`helpers.report.context.Section`; notebooks call one per cell. Measures come
 from :mod:`helpers.stats`; sentences state a gap only where its interval
 excludes "no difference".
 """
