@@ -1,4 +1,5 @@
-"""Panels shared by the event-study and wild-bootstrap tests (tests/stats/did)."""
+"""Panels shared by the event-study and wild-bootstrap tests (tests/stats/did), and the
+Newcombe interval written out for the stage-comparison tests."""
 
 from __future__ import annotations
 
@@ -55,3 +56,20 @@ ARGS = {
     "treated": "treated",
     "reference_period": 5,
 }
+
+
+def wilson(x: float, n: float, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for x of n (Wilson 1927), as a proportion."""
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def newcombe(x1, n1, x2, n2) -> tuple[float, float]:
+    """Newcombe (1998) hybrid score interval for p1 - p2 (method 10), in points."""
+    p1, p2 = x1 / n1, x2 / n2
+    (l1, u1), (l2, u2) = wilson(x1, n1), wilson(x2, n2)
+    d = p1 - p2
+    return (100 * (d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
+            100 * (d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))

@@ -44,19 +44,23 @@ ROWS = [
     ),
     tumour(
         tumour_id="g",
-        diagnosis_date="2021-05-01",
+        diagnosis_date="2021-11-01",
         stage="2",
         imd_decile="5",
-        referral_date="2021-01-01",
-        told_outcome_date="2021-01-29",
+        referral_date="2021-10-03",
+        told_outcome_date="2021-10-31",
+        decision_to_treat_date="2021-11-10",
+        first_treatment_date="2021-11-20",
     ),
     tumour(
         tumour_id="h",
-        diagnosis_date="2021-06-01",
+        diagnosis_date="2021-11-01",
         stage="4",
         imd_decile="6",
-        referral_date="2021-01-01",
-        told_outcome_date="2021-01-30",
+        referral_date="2021-10-02",
+        told_outcome_date="2021-10-31",
+        decision_to_treat_date="2021-11-10",
+        first_treatment_date="2021-11-20",
     ),
 ]
 
@@ -77,9 +81,85 @@ def test_early_stage_counts_by_hand():
 def test_fds_boundary_28_days_met_29_not():
     cube = build_cube(processed(ROWS))
     fds = select(cube, indicator="fds_28", geography_type="england")
-    y2021 = fds[fds["period"] == "2021"].iloc[0]
-    # g: 28 days (met), h: 29 days (not met)
-    assert (y2021["numerator"], y2021["denominator"]) == (1, 2)
+    oct21 = fds[fds["period"] == "2021-10"].iloc[0]
+    # counted by the month told: g 28 days (met), h 29 days (not met)
+    assert (oct21["numerator"], oct21["denominator"]) == (1, 2)
+    # a, b, c, e, f: referred 2022-02-01, told 2022-02-20 (19 days); d has no referral
+    feb22 = fds[fds["period"] == "2022-02"].iloc[0]
+    assert (feb22["numerator"], feb22["denominator"]) == (5, 5)
+
+
+def test_fds_is_not_counted_before_october_2021():
+    early = [tumour(tumour_id="x", diagnosis_date="2021-09-20", referral_date="2021-09-01",
+                    told_outcome_date="2021-09-30", decision_to_treat_date="2021-10-05",
+                    first_treatment_date="2021-10-10")]
+    cube = build_cube(processed(early))
+    assert select(cube, indicator="fds_28", dimension=None).empty
+    # the 62-day urgent-referral standard applied then: 2021-09-01 -> 2021-10-10 = 39 days
+    urgent = select(cube, indicator="cwt_62_urgent", geography_type="england").iloc[0]
+    assert (urgent["period"], urgent["numerator"], urgent["denominator"]) == ("2021", 1, 1)
+    # the combined 62-day standard only from 1 October 2023: nothing here
+    assert select(cube, indicator="cwt_62", dimension=None).empty
+
+
+def test_62_day_by_route_and_combined_after_october_2023():
+    rows = [
+        tumour(tumour_id="s", route="Screening", diagnosis_date="2023-08-01",
+               referral_date="2023-07-01", told_outcome_date="2023-08-05",
+               decision_to_treat_date="2023-08-20", first_treatment_date="2023-09-30"),
+        tumour(tumour_id="u", diagnosis_date="2023-09-01", referral_date="2023-08-01",
+               told_outcome_date="2023-08-20", decision_to_treat_date="2023-09-20",
+               first_treatment_date="2023-10-01"),
+    ]
+    cube = build_cube(processed(rows))
+    screen = select(cube, indicator="cwt_62_screening", geography_type="england").iloc[0]
+    # s: 2023-07-01 -> 2023-09-30 = 91 days > 62, treated before the change
+    assert (screen["numerator"], screen["denominator"]) == (0, 1)
+    # u: treated 2023-10-01, so it counts in the combined standard only (61 days, met)
+    assert select(cube, indicator="cwt_62_urgent", dimension=None).empty
+    combined = select(cube, indicator="cwt_62", geography_type="england").iloc[0]
+    assert (combined["numerator"], combined["denominator"]) == (1, 1)
+
+
+def referral(**overrides) -> dict:
+    row = {"referral_id": "R1", "referral_date": "2022-02-01", "route": "Two Week Wait",
+           "suspected_cancer": "Lung", "told_outcome_date": "2022-02-20",
+           "cancer_diagnosed": "no", "tumour_id": "", "lsoa_code": "SYN000001",
+           "alliance": "RM Partners", "lad_code": "E09000013",
+           "lad_name": "Hammersmith and Fulham", "icb_code": "E54000027",
+           "icb_name": "NHS North West London Integrated Care Board", "imd_decile": "3",
+           "age": "55", "sex": "Female", "ethnicity": "Black"}
+    row.update(overrides)
+    return row
+
+
+def test_fds_comes_from_referrals_when_present():
+    from helpers.ingest.referrals import read_referrals
+
+    refs = [referral(referral_id="R1"),  # 19 days: met
+            referral(referral_id="R2", referral_date="2022-01-20"),  # 31 days: not met
+            referral(referral_id="R3", route="Breast symptomatic",
+                     suspected_cancer="Breast symptomatic", referral_date="2022-01-23"),  # 28
+            referral(referral_id="R4", cancer_diagnosed="yes", tumour_id="a")]  # 19 days
+    path = "referrals.csv"
+    import pathlib
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        file = pathlib.Path(tmp) / path
+        pd.DataFrame(refs).to_csv(file, index=False)
+        kept, _, reasons = read_referrals([file], pd.Series(["a"]))
+    assert (reasons == "").all()
+    cube = build_cube(processed(ROWS), kept)
+    fds = select(cube, indicator="fds_28", geography_type="england", period="2022-02").iloc[0]
+    # R1, R3 (28 days), R4 met; R2 not: 3 of 4, whatever the tumours say (5 of 5)
+    assert (fds["numerator"], fds["denominator"]) == (3, 4)
+    by_route = select(cube, indicator="fds_28", dimension="route", geography_type="england")
+    assert dict(zip(by_route["group"], by_route["denominator"], strict=True)) == {
+        "Two Week Wait": 3, "Breast symptomatic": 1}
+    # the tumour indicators are unchanged by the referrals
+    assert build_cube(processed(ROWS)).query("indicator != 'fds_28'").reset_index(
+        drop=True).equals(cube.query("indicator != 'fds_28'").reset_index(drop=True))
 
 
 def test_emergency_and_cross_dimension():

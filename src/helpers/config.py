@@ -19,10 +19,19 @@ KERNEL_NAME = "cancer-alliance-insights"
 SUPPRESSION_THRESHOLD = int(os.environ.get("CAI_SUPPRESSION_THRESHOLD", "7"))
 """Published counts from 1 to this value are suppressed (NHS convention: 1-7)."""
 
+DISCLOSURE_METHOD = os.environ.get("CAI_DISCLOSURE_METHOD", "complementary")
+"""Disclosure control: "complementary" (secondary suppression, checked by linear programming
+that no hidden count can be worked out from the totals shown), "hes_rounding" (NHS Digital's HES
+rule: 1-7 suppressed, other counts rounded to 5, rates from the rounded counts) or "primary"
+(small counts only, no protection against subtraction)."""
+
 SYNTHETIC_LABEL = "SYNTHETIC"
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 """The source tree: the folder holding ``pyproject.toml``, ``notebooks/`` and ``src/``."""
+
+METHODS_FILE = SOURCE_ROOT / "docs" / "methods.md"
+"""How every figure is computed; published beside the reports as ``methods.html``."""
 
 
 def project_root() -> Path:

@@ -3,7 +3,10 @@
 Hand formulas: WHO Handbook on health inequality monitoring (2013; 2nd ed. 2024) and
 HEAT technical notes; Schlotheuber & Hosseinpoor (2022) IJERPH 19:3697; standard errors
 from Ahn et al. (2018) JCO Clin Cancer Inform 2:1-19 and Walter (1978) Int J Epidemiol
-7:175-182; the SII/RII from PHEindicatormethods' ``phe_sii``.
+7:175-182; the SII/RII from PHEindicatormethods' ``phe_sii`` and the OHID Fingertips
+Technical Guide, "Slope index of inequality (SII)" (ranks: cumulative mid-point shares of
+the area's own population); the difference's interval from Newcombe (1998) Stat Med
+17:873-890, method 10.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from conftest import REFCASES, needs_refcases
 
 from helpers.errors import ParameterError
 from helpers.stats.inequality import (
+    NATIONAL,
     ORDERED,
     UNORDERED,
     describe,
@@ -221,17 +225,186 @@ def test_lower_is_better_flips_signs_and_inverts_ratios():
     assert bad.loc["par", "estimate"] == 0  # the least deprived group is the worst here
 
 
-def test_national_scale_ranks_change_the_ranks_not_the_weights():
-    england = {1: 11.0e6, 2: 11.2e6, 3: 11.3e6, 4: 11.4e6, 5: 11.5e6}
-    pops = np.array(list(england.values()))
-    rank = (np.cumsum(pops) - pops / 2) / pops.sum()
-    groups = national_scale_ranks(QUINTILES, england)
-    assert groups["rank"].to_numpy() == pytest.approx(rank)
-    _, slope = wls_line(rank, Y, POP)
+ENGLAND = {1: 11.0e6, 2: 11.2e6, 3: 11.3e6, 4: 11.4e6, 5: 11.5e6}
+ENGLAND_POP = np.array(list(ENGLAND.values()))
+ENGLAND_RANK = (np.cumsum(ENGLAND_POP) - ENGLAND_POP / 2) / ENGLAND_POP.sum()
+# [0.09692, 0.29427, 0.49339, 0.69427, 0.89692], against the own RANK above
+
+
+def test_standard_measures_rank_the_places_own_population():
+    """PHE's SII (Fingertips Technical Guide) and HEAT's ACI / RCI rank the area's own
+    population: adding England's ranks must not move them, only add sii_national."""
+    groups = national_scale_ranks(QUINTILES, ENGLAND)
+    assert groups["national_rank"].to_numpy() == pytest.approx(ENGLAND_RANK)
     out = by_measure(summary_measures(groups, ordered=True, higher_is_better=True, seed=1))
-    assert out.loc["sii", "estimate"] == pytest.approx(slope)
+    assert list(out.index) == [*ORDERED, *NATIONAL]
+    a, b = wls_line(RANK, Y, POP)
+    assert out.loc["sii", "estimate"] == pytest.approx(b, rel=1e-12)
+    assert out.loc["rii", "estimate"] == pytest.approx((a + b) / a, rel=1e-12)
+    aci = np.sum(P * (2 * RANK - 1) * Y)  # Handbook (2013): own cumulative shares
+    assert out.loc["aci", "estimate"] == pytest.approx(aci, rel=1e-12)
+    assert out.loc["rci", "estimate"] == pytest.approx(100 * aci / MEAN, rel=1e-12)
+    # on England's ranks the concentration index would be a different number
+    assert np.sum(P * (2 * ENGLAND_RANK - 1) * Y) != pytest.approx(aci, rel=1e-3)
+    own = by_measure(summary_measures(QUINTILES, ordered=True, higher_is_better=True, seed=1))
+    pd.testing.assert_frame_equal(out.loc[list(ORDERED)], own)
+
+
+def test_sii_national_uses_englands_ranks_and_local_weights():
+    """The separately named SII on England's scale: the same regression, England's ranks."""
+    groups = national_scale_ranks(QUINTILES, ENGLAND)
+    out = by_measure(summary_measures(groups, ordered=True, higher_is_better=True, seed=1))
+    _, slope = wls_line(ENGLAND_RANK, Y, POP)
+    _, own_slope = wls_line(RANK, Y, POP)
+    row = out.loc["sii_national"]
+    assert row["estimate"] == pytest.approx(slope, rel=1e-12)
+    assert slope != pytest.approx(own_slope, rel=1e-3)
+    draws = np.random.default_rng(6).normal(Y, SE, size=(20_000, 5))
+    sims = np.array([wls_line(ENGLAND_RANK, d, POP)[1] for d in draws])
+    lo, hi = np.quantile(sims, [0.025, 0.975])
+    assert row["lower"] == pytest.approx(lo, abs=0.05 * (hi - lo))
+    assert row["upper"] == pytest.approx(hi, abs=0.05 * (hi - lo))
+    assert row["favours"] == "disadvantaged worse off" and row["ci_method"] == "simulation"
+    bad = by_measure(summary_measures(groups, ordered=True, higher_is_better=False, seed=1))
+    assert bad.loc["sii_national", "estimate"] == pytest.approx(-slope, rel=1e-12)
     with pytest.raises(ParameterError, match="order"):
         national_scale_ranks(QUINTILES, {1: 1.0, 2: 1.0})
+
+
+def test_a_rank_column_is_refused():
+    """The old override that put England's ranks into every measure is gone."""
+    with pytest.raises(ParameterError, match="own population"):
+        summary_measures(QUINTILES.assign(rank=RANK), ordered=True, higher_is_better=True)
+
+
+# --- the linear RII when the fitted line crosses zero --------------------------------------
+
+# Five equal groups: ranks 0.1, 0.3, 0.5, 0.7, 0.9 (mean 0.5, sum of squared deviations
+# 0.4). Uptake 2, 10, 20, 30, 40%: slope = (-0.4*2 - 0.2*10 + 0.2*30 + 0.4*40) / 0.4 = 48,
+# intercept = 20.4 - 48 * 0.5 = -3.6, so the "RII" (a + b) / a would be 44.4 / -3.6 = -12.3.
+LOW_UPTAKE = pd.DataFrame(
+    {
+        "group": ["1", "2", "3", "4", "5"],
+        "order": [1, 2, 3, 4, 5],
+        "population": [1000.0] * 5,
+        "estimate": [2.0, 10.0, 20.0, 30.0, 40.0],
+        "se": [0.44, 0.95, 1.26, 1.45, 1.55],
+        "scale": 100.0,
+    }
+)
+
+
+@pytest.mark.parametrize("higher_is_better", [True, False])
+def test_linear_rii_with_a_fitted_end_below_zero_is_not_reported(higher_is_better):
+    out = by_measure(summary_measures(LOW_UPTAKE, ordered=True,
+                                      higher_is_better=higher_is_better, seed=2))
+    row = out.loc["rii"]
+    assert np.isnan(row["estimate"]) and np.isnan(row["lower"]) and np.isnan(row["upper"])
+    assert row["favours"] == "not reported" and row["ci_method"] == "not reported"
+    assert "the fitted line is -3.6 at the most disadvantaged end" in row["note"]
+    assert "logistic RII" in row["note"]
+    sign = 1 if higher_is_better else -1
+    assert out.loc["sii", "estimate"] == pytest.approx(sign * 48.0, rel=1e-12)
+    assert out.loc["sii", "note"] == ""
+    (b0, b1), _ = logistic_by_hand(np.array([0.1, 0.3, 0.5, 0.7, 0.9]),
+                                   LOW_UPTAKE["estimate"].to_numpy() / 100, np.full(5, 1000.0))
+    v0, v1 = 1 / (1 + math.exp(-b0)), 1 / (1 + math.exp(-b0 - b1))
+    assert out.loc["rii_logistic", "estimate"] == pytest.approx((v1 / v0) ** sign, rel=1e-6)
+    assert out.loc["rii_logistic", "lower"] > 0
+    assert "not reported" in describe(row.to_dict() | {"measure": "rii"}, "uptake (%)")
+
+
+def test_linear_rii_with_an_end_within_chance_of_zero_is_not_reported():
+    """Intercept 0.6 (slope (-3.2 - 2 + 6 + 16) / 0.4 = 42, mean 21.6): positive, but with
+    se 2 per group the intercept's se is 2 sqrt(0.7^2 + 0.45^2 + 0.2^2 + 0.05^2 + 0.3^2)
+    = 1.817 (weights 0.2 - 1.25 (rank - 0.5)), so P(intercept <= 0) = Phi(-0.6 / 1.817)."""
+    groups = LOW_UPTAKE.assign(estimate=[8.0, 10.0, 20.0, 30.0, 40.0], se=2.0)
+    a, b = wls_line(np.array([0.1, 0.3, 0.5, 0.7, 0.9]), groups["estimate"].to_numpy(),
+                    np.ones(5))
+    assert (a, b) == pytest.approx((0.6, 42.0))
+    se_a = 2 * math.sqrt(0.7**2 + 0.45**2 + 0.2**2 + 0.05**2 + 0.3**2)
+    expected = 100 * 0.5 * math.erfc(0.6 / se_a / math.sqrt(2))  # Phi(-a / se_a), ~37%
+    out = by_measure(summary_measures(groups, ordered=True, higher_is_better=True, seed=4))
+    note = out.loc["rii", "note"]
+    assert np.isnan(out.loc["rii", "estimate"])
+    share = float(note.split(" in ")[1].split("%")[0])
+    assert share == pytest.approx(expected, abs=1.5)
+    assert "no reliable interval" in note
+
+
+def test_linear_rii_clear_of_zero_is_reported():
+    out = by_measure(summary_measures(QUINTILES, ordered=True, higher_is_better=True, seed=1))
+    assert out.loc["rii", "note"] == "" and out.loc["rii", "lower"] > 0
+
+
+# --- the difference from counts: Newcombe's interval ---------------------------------------
+
+COUNTED = pd.DataFrame(
+    {
+        "group": ["Q1", "Q2", "Q3", "Q4", "Q5"],
+        "order": [1, 2, 3, 4, 5],
+        "numerator": [624, 555, 522, 488, 445],
+        "denominator": [1200, 1000, 900, 800, 700],
+    }
+).assign(
+    population=lambda f: f["denominator"].astype(float),
+    estimate=lambda f: 100 * f["numerator"] / f["denominator"],
+    se=lambda f: 100 * np.sqrt(f["estimate"] / 100 * (1 - f["estimate"] / 100)
+                               / f["denominator"]),
+)
+
+
+def wilson(x: float, n: float) -> tuple[float, float]:
+    """Wilson score 95% limits of x / n, written out."""
+    p = x / n
+    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
+    return centre - half, centre + half
+
+
+def newcombe(x1: float, n1: float, x2: float, n2: float) -> tuple[float, float, float]:
+    """p1 - p2 with Newcombe's (1998) method 10 interval, in percentage points."""
+    p1, p2 = x1 / n1, x2 / n2
+    (l1, u1), (l2, u2) = wilson(x1, n1), wilson(x2, n2)
+    d = p1 - p2
+    return (100 * d, 100 * (d - math.hypot(p1 - l1, u2 - p2)),
+            100 * (d + math.hypot(u1 - p1, p2 - l2)))
+
+
+def test_newcombe_by_hand_matches_the_published_example():
+    # Newcombe (1998), Stat Med 17:873, example (a): 56/70 - 48/80 -> 0.0524 to 0.3339
+    d, lo, hi = newcombe(56, 70, 48, 80)
+    assert (round(lo / 100, 4), round(hi / 100, 4)) == (0.0524, 0.3339)
+
+
+def test_difference_from_counts_has_newcombes_interval():
+    out = by_measure(summary_measures(COUNTED, ordered=True, higher_is_better=True, seed=1))
+    check(out.loc["d"], newcombe(445, 700, 624, 1200), rel=1e-9)
+    assert out.loc["d", "ci_method"] == "Newcombe"
+    adverse = by_measure(summary_measures(COUNTED, ordered=True, higher_is_better=False))
+    d, lo, hi = newcombe(445, 700, 624, 1200)
+    check(adverse.loc["d"], (-d, -hi, -lo), rel=1e-9)
+    # without counts the interval is the normal one
+    plain = by_measure(summary_measures(COUNTED.drop(columns=["numerator", "denominator"]),
+                                        ordered=True, higher_is_better=True))
+    se = math.hypot(*COUNTED["se"].iloc[[4, 0]])
+    check(plain.loc["d"], ci(d, se), rel=1e-9)
+
+
+def test_unordered_difference_from_counts_has_newcombes_interval():
+    groups = pd.DataFrame({"group": ["White", "Asian", "Black"], "numerator": [600, 550, 400],
+                           "denominator": [1000, 1000, 1000]}).assign(
+        population=lambda f: f["denominator"].astype(float),
+        estimate=lambda f: f["numerator"] / 10, se=1.0)
+    out = by_measure(summary_measures(groups, ordered=False, higher_is_better=True,
+                                      reference="White"))
+    check(out.loc["d"], newcombe(600, 1000, 400, 1000), rel=1e-9)
+
+
+def test_counts_must_match_the_estimates():
+    with pytest.raises(ParameterError, match="numerator / denominator"):
+        summary_measures(COUNTED.assign(estimate=COUNTED["estimate"].round(1)), ordered=True,
+                         higher_is_better=True)
 
 
 # --- unordered: four ethnic groups ---------------------------------------------------------

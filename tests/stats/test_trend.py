@@ -89,6 +89,20 @@ def test_ratio_measures_are_modelled_on_the_log_scale():
     assert out.loc["r", "trend"] == "widening"
 
 
+def test_years_where_a_measure_is_not_reported_are_left_out():
+    """A linear RII withheld in one year (missing estimate) does not enter the regression."""
+    r = np.array([1.10, np.nan, 1.21, 1.27])
+    log_se = np.full(4, 0.02)
+    data = pd.DataFrame({"period": [2019, 2020, 2021, 2022], "measure": "rii", "estimate": r,
+                         "lower": r * np.exp(-Z * log_se), "upper": r * np.exp(Z * log_se)})
+    out = gap_trend(data).set_index("measure")
+    keep = [0, 2, 3]
+    slope, se = slope_by_hand(np.array([2019.0, 2021.0, 2022.0]), np.log(r[keep]), log_se[keep])
+    assert out.loc["rii", "periods"] == 3
+    assert out.loc["rii", "slope"] == pytest.approx(slope)
+    assert out.loc["rii", "upper"] == pytest.approx(slope + Z * se)
+
+
 def test_non_numeric_periods_are_an_error():
     data = yearly("d", [1.0, 2.0], [0.1, 0.1]).assign(period=["2019/20", "2020/21"])
     with pytest.raises(ParameterError, match="numeric"):

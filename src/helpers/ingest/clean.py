@@ -1,5 +1,11 @@
 """Cleaning: raw record-level files -> validated canonical tables and the count cube.
 
+Tumours (``*tumours*``) are required; urgent referrals (``*referrals*``,
+:mod:`helpers.ingest.referrals`) are optional: with them the 28-day Faster
+Diagnosis Standard is counted over every urgent referral (NHS England's
+population), without them over the tumours only, and ``data_status.json``
+records which (``fds_population``: ``"referrals"`` or ``"tumours"``).
+
 A chain of named steps (``read -> check columns -> parse types -> quarantine rows
 -> canonicalise -> validate -> write``). Structural faults (a missing column, a
 column whose values are not of its type) raise :class:`InputDataError` naming
@@ -31,6 +37,7 @@ from helpers.ingest.io import (
     write_parquet,
     write_quarantine_csv,
 )
+from helpers.ingest.referrals import clean_referrals
 from helpers.registry import alliances
 from helpers.registry.schema import (
     AGE_BAND_EDGES,
@@ -299,10 +306,19 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
     }
     areas = read_areas(areas_in, tumours)
     out = paths.processed
+    referrals, referred, referral_outputs = clean_referrals(
+        paths, source, tumours["tumour_id"], _metadata(status))
+    status["fds_population"] = "referrals" if referrals is not None else "tumours"
+    status["referrals"] = None if referred is None else {
+        "files": [{"file": p.name, "sha256": sha256(p)} for p in referred.inputs],
+        "rows_in": referred.rows_in, "kept": referred.kept, "quarantined": referred.quarantined,
+        "quarantine_reasons": referred.reasons,
+    }
     result.outputs = [
         write_parquet(tumours, out / "tumours.parquet", _metadata(status)),
         write_parquet(areas, out / "areas.parquet", _metadata(status)),
-        write_parquet(build_cube(tumours), out / "cube.parquet", _metadata(status)),
+        write_parquet(build_cube(tumours, referrals), out / "cube.parquet", _metadata(status)),
+        *referral_outputs,
         write_quarantine(raw, reasons, paths.quarantine, status["data_status"]),
     ]
     result.outputs += _clean_activity(paths, source, status)

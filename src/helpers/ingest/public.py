@@ -33,6 +33,7 @@ from helpers.errors import InputDataError
 from helpers.ingest import sources
 from helpers.ingest.io import write_parquet
 from helpers.ingest.sources import LAYOUT, Quarantine
+from helpers.registry import indicators
 
 FDS_FILES_END = "2024-09"
 """Last month of the monthly FDS files; later months come from CWT-CRS."""
@@ -90,10 +91,13 @@ def ndrs_cube(root: Path, quarantine: Quarantine) -> pd.DataFrame:
     """Early stage and stage recorded, by alliance, ICB and England, site and year (NDRS)."""
     stage = sources.read_ndrs_stage(_path(root, "ndrs_stage"), quarantine=quarantine)
     early = sources.ndrs.to_cube(stage)
-    recorded = sources.ndrs.to_cube(stage.assign(early=stage["staged"],
+    recorded = sources.ndrs.to_cube(stage.assign(early=stage["tumours"] - stage["missing"],
                                                  staged=stage["tumours"]))
     recorded["indicator"] = "stage_recorded"
-    return pd.concat([early, recorded], ignore_index=True)
+    unstageable = sources.ndrs.to_cube(stage.assign(early=stage["unstageable"],
+                                                    staged=stage["tumours"]))
+    unstageable["indicator"] = "stage_unstageable"
+    return pd.concat([early, recorded, unstageable], ignore_index=True)
 
 
 def waiting_times(root: Path, quarantine: Quarantine) -> pd.DataFrame:
@@ -154,7 +158,13 @@ def cwt_cube(counts: pd.DataFrame, attribution: pd.DataFrame) -> pd.DataFrame:
         frames.append(_cwt_rows(alliance, "alliance", "alliance_code", "alliance",
                                 ENGLAND_CODE, dimension, column))
     cube = pd.concat(frames, ignore_index=True)
-    return cube[cube["denominator"] > 0].loc[:, list(CUBE_COLUMNS)]
+    cube = cube[cube["denominator"] > 0]
+    # only the months a standard applied (e.g. the 28-day FDS from October 2021)
+    first_day = pd.to_datetime(cube["period"] + "-01", format="%Y-%m-%d")
+    applied = pd.Series(False, index=cube.index)
+    for key, part in cube.groupby("indicator").groups.items():
+        applied[part] = indicators.get(key).in_window(first_day[part]).to_numpy()
+    return cube[applied].loc[:, list(CUBE_COLUMNS)]
 
 
 def build(paths: Paths) -> PublicResult:

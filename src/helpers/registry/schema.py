@@ -35,6 +35,33 @@ ROUTES: tuple[str, ...] = (
 URGENT_ROUTES: tuple[str, ...] = ("Two Week Wait", "Screening")
 """Routes on the urgent suspected-cancer pathway (28-day and 62-day standards)."""
 
+REFERRAL_ROUTES: tuple[str, ...] = ("Two Week Wait", "Screening", "Breast symptomatic")
+"""Referral routes of the referrals table, as in NHS England's FDS publication: urgent
+suspected cancer (recorded as "Two Week Wait", the NDRS name of the same route), national
+screening programme, and breast symptomatic with cancer not initially suspected."""
+
+FDS_ROUTES: tuple[str, ...] = REFERRAL_ROUTES
+"""Routes whose referrals form the 28-day Faster Diagnosis Standard population."""
+
+SUSPECTED_CANCERS: tuple[str, ...] = (
+    "Breast", "Breast symptomatic", "Gynaecological", "Haematological", "Head and neck",
+    "Lower gastrointestinal", "Lung", "Skin", "Testicular", "Upper gastrointestinal",
+    "Urological", "Brain and central nervous system", "Children's", "Sarcoma",
+    "Non-specific symptoms", "Other",
+)
+"""Suspected-cancer groups of a referral (the CWT "suspected cancer" types, shortened;
+acute leukaemia is merged into haematological)."""
+
+SITE_TO_SUSPECTED: dict[str, str] = {
+    "Anus": "Lower gastrointestinal", "Bladder": "Urological", "Bowel": "Lower gastrointestinal",
+    "Breast": "Breast", "Cervix": "Gynaecological", "Head and neck": "Head and neck",
+    "Kidney": "Urological", "Lung": "Lung", "Oesophagus": "Upper gastrointestinal",
+    "Other": "Other", "Ovary": "Gynaecological", "Pancreas": "Upper gastrointestinal",
+    "Prostate": "Urological", "Renal pelvis and ureter": "Urological", "Skin cancer": "Skin",
+    "Testes": "Testicular", "Uterus": "Gynaecological",
+}
+"""The suspected-cancer group a tumour of each NDRS site is most often referred under."""
+
 IDENTIFIER_COLUMNS: tuple[str, ...] = (
     "nhs_number", "postcode", "date_of_birth", "name", "forename", "surname", "address",
 )
@@ -87,6 +114,40 @@ PROCESSED_TUMOUR_COLUMNS: tuple[str, ...] = (
     "told_outcome_date", "decision_to_treat_date", "first_treatment_date",
 )
 """Columns of ``data/processed/tumours.parquet`` (an allow-list: nothing else passes)."""
+
+RAW_REFERRAL_COLUMNS: dict[str, str] = {
+    "referral_id": "string",
+    "referral_date": "date",
+    "route": "string",
+    "suspected_cancer": "string",
+    "told_outcome_date": "date",
+    "cancer_diagnosed": "string",
+    "tumour_id": "string",
+    "lsoa_code": "string",
+    "alliance": "string",
+    "lad_code": "string",
+    "lad_name": "string",
+    "icb_code": "string",
+    "icb_name": "string",
+    "imd_decile": "int",
+    "age": "int",
+    "sex": "string",
+    "ethnicity": "string",
+}
+"""Required columns of a record-level referrals file (one row per urgent referral).
+
+``cancer_diagnosed`` is ``yes``/``no`` (also ``true``/``false``, ``1``/``0``);
+``tumour_id`` links to the tumours table when cancer was diagnosed and is empty
+otherwise; ``told_outcome_date`` is empty while the person is still waiting.
+"""
+
+PROCESSED_REFERRAL_COLUMNS: tuple[str, ...] = (
+    "referral_id", "referral_date", "route", "suspected_cancer", "told_outcome_date",
+    "cancer_diagnosed", "tumour_id", "lsoa_code", "alliance_code", "alliance", "lad_code",
+    "lad_name", "icb_code", "icb_name", "imd_decile", "imd_quintile", "age", "age_band", "sex",
+    "ethnicity",
+)
+"""Columns of ``data/processed/referrals.parquet`` (an allow-list: no identifiers pass)."""
 
 AGE_BANDS: tuple[str, ...] = ("<50", "50-59", "60-69", "70-79", "80+")
 AGE_BAND_EDGES: tuple[int, ...] = (0, 50, 60, 70, 80, 200)

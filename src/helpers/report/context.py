@@ -101,7 +101,8 @@ class Section:
 
     def _repr_html_(self) -> str:
         parts = [self.intro] if self.intro else []
-        parts += [f'<p class="cai-finding">{html.escape(s)}</p>' for s in self.findings if s]
+        parts += [f'<p class="cai-finding">{html.escape(tables.no_negative_zero(s))}</p>'
+                  for s in self.findings if s]
         for item in (self.chart, self.table):
             if item is not None:
                 parts.append(item.data if hasattr(item, "data") else str(item))

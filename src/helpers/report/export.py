@@ -18,7 +18,7 @@ from typing import Any
 
 import nbformat
 
-from helpers.config import SUPPRESSION_THRESHOLD
+from helpers.config import METHODS_FILE, SUPPRESSION_THRESHOLD
 from helpers.errors import InsightsError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -74,7 +74,8 @@ def footer_html(status: dict[str, Any]) -> str:
         f'<div class="cai-footer">Built from {html.escape(label)} on {now} by Cancer Alliance '
         f"Insights. Counts from 1 to {SUPPRESSION_THRESHOLD} and rates built on them are "
         "suppressed (*). Percentages carry 95% Wilson score intervals; other estimates say "
-        "how their 95% intervals were made.</div>"
+        'how their 95% intervals were made. <a href="methods.html">How each figure is '
+        "computed</a> (definitions, standards and the dates they applied, sources).</div>"
     )
 
 
@@ -147,6 +148,38 @@ def export_html(executed: Path, target: Path, status: dict[str, Any], title: str
     return target
 
 
+def write_methods(reports: Path, status: dict[str, Any], source: Path = METHODS_FILE) -> Path:
+    """Publish ``docs/methods.md`` as ``reports/methods.html``, offline, with the banner.
+
+    Raises
+    ------
+    InsightsError
+        The methods file is missing from the source tree.
+    """
+    import mistune
+
+    if not source.exists():
+        raise InsightsError(f"{source}: the methods page is missing from the source tree")
+    content = mistune.html(source.read_text(encoding="utf-8"))
+    body = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Cancer Alliance Insights: methods</title><style>{CSS}
+table {{ border-collapse: collapse; margin: .5rem 0; font-size: 14px; }}
+th {{ background: #e8edee; text-align: left; padding: .35rem .6rem; }}
+td {{ padding: .3rem .6rem; border-bottom: 1px solid #d8dde0; vertical-align: top; }}
+</style></head>
+<body>{banner_html(status)}<main>
+<p><a href="index.html">All reports</a></p>
+{content}
+{footer_html(status)}
+</main></body></html>"""
+    path = reports / "methods.html"
+    reports.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
 def write_index(reports: Path, status: dict[str, Any], entries: list[dict[str, Any]]) -> Path:
     """Write ``reports/index.html`` linking every report (failed ones marked)."""
 
@@ -167,7 +200,8 @@ ul {{ columns: 2; }} li {{ margin: .25rem 0; }}</style></head>
 <h1>Cancer Alliance Insights</h1>
 <p>Inequalities in cancer diagnosis and waiting times, by deprivation and ethnicity, for each of
 England's {len(per_alliance)} Cancer Alliances, with England for comparison.</p>
-<h2>England and the data</h2><ul>{"".join(item(e) for e in overview)}</ul>
+<h2>England and the data</h2><ul>{"".join(item(e) for e in overview)}
+<li><a href="methods.html">How each figure is computed</a></li></ul>
 <h2>Cancer Alliances</h2><ul>{"".join(item(e) for e in per_alliance)}</ul>
 {footer_html(status)}
 </main></body></html>"""

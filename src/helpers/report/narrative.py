@@ -5,7 +5,13 @@ Rules:
   difference; a gap is stated only when that interval excludes zero;
 - a place against England (of which it is part) differs only when England's
   value lies outside the place's 95% interval;
-- a value meets or misses a target only when its whole interval is on one side;
+- a waiting-time standard is "met" as NHS England judges it, on the published
+  value (point estimate >= the target in force in that period, see
+  :meth:`helpers.registry.indicators.Indicator.targets_for`); whether a shortfall
+  is beyond chance (the whole 95% interval below the target) is a second,
+  separate statement;
+- an ambition (the Long Term Plan's 75% early diagnosis by 2028) is never
+  "met" or "missed" before its date: the text gives the distance to it;
 - suppressed rows are never quoted.
 """
 
@@ -97,16 +103,42 @@ def versus_england(place: str, indicator: Indicator, row: pd.Series, england: pd
 
 
 def against_target(place: str, indicator: Indicator, row: pd.Series) -> str:
-    """Whether a value meets the indicator's national target, respecting its interval."""
-    if indicator.target is None or not _quotable(row):
+    """The value against the target in force in the row's period, NHS England's way.
+
+    "Meets" when the published value (point estimate) is at or above the
+    standard; a shortfall is then said to be beyond chance only when the whole
+    95% interval lies below it. An operational target in force (e.g. the FDS
+    77% by March 2025) is mentioned after the standard. For an ambition (early
+    diagnosis) the sentence gives the distance to it and never says "missed".
+    Returns "" when no target applied throughout the period or the row is suppressed.
+    """
+    if not _quotable(row):
         return ""
-    t = indicator.target
     head = f"{place}, {row['period']}: {indicator.short} {pct(row['value'])} ({ci(row)})"
-    if row["lower"] >= t:
-        return f"{head}, meeting the {t:g}% target."
-    if row["upper"] < t:
-        return f"{head}, below the {t:g}% target by {t - row['value']:.1f} percentage points."
-    return f"{head}, not distinguishable from the {t:g}% target."
+    if (ambition := indicator.ambition) is not None and not indicator.targets_for(row["period"]):
+        gap = ambition.value - row["value"]
+        where = (f"{gap:.1f} percentage points short of" if gap > 0
+                 else "already at or above")
+        return (f"{head}: {where} the NHS Long Term Plan ambition of {ambition.value:g}% "
+                f"by {ambition.start.year} (an ambition for {ambition.start.year}, not a "
+                "target for this period).")
+    standard = indicator.standard_for(row["period"])
+    if standard is None:
+        return ""
+    t = standard.value
+    if row["value"] >= t:
+        text = f"{head}, meeting the {t:g}% standard."
+    elif row["upper"] < t:
+        text = (f"{head}, below the {t:g}% standard by {t - row['value']:.1f} percentage "
+                "points; the whole 95% interval is below it, so the shortfall is beyond chance.")
+    else:
+        text = (f"{head}, below the {t:g}% standard by {t - row['value']:.1f} percentage "
+                "points; the 95% interval reaches the standard, so the shortfall could be "
+                "chance.")
+    if (operational := indicator.operational_for(row["period"])) is not None:
+        word = "meeting" if row["value"] >= operational.value else "below"
+        text += f" The operational target then was {operational.value:g}% ({word} it)."
+    return text
 
 
 def trend(place: str, indicator: Indicator, first: pd.Series, last: pd.Series) -> str:
@@ -131,14 +163,66 @@ def trend(place: str, indicator: Indicator, first: pd.Series, last: pd.Series) -
 
 
 def target_status(indicator: Indicator, row: pd.Series) -> str:
-    """Return "met", "missed", "not distinguishable" or "suppressed" for one row."""
+    """NHS England's verdict on one period: "met", "not met", "no standard" or "suppressed".
+
+    Judged on the point estimate against the standard in force throughout the
+    period (:meth:`helpers.registry.indicators.Indicator.standard_for`); see
+    :func:`shortfall_beyond_chance` for the separate statement about chance.
+    """
     if not _quotable(row):
         return "suppressed"
-    if row["lower"] >= indicator.target:
-        return "met"
-    if row["upper"] < indicator.target:
-        return "missed"
-    return "not distinguishable"
+    standard = indicator.standard_for(row["period"])
+    if standard is None:
+        return "no standard"
+    return "met" if row["value"] >= standard.value else "not met"
+
+
+def shortfall_beyond_chance(indicator: Indicator, row: pd.Series) -> str:
+    """Whether a value below its standard is below it beyond chance ("yes", "no" or "")."""
+    if not _quotable(row):
+        return ""
+    standard = indicator.standard_for(row["period"])
+    if standard is None or row["value"] >= standard.value:
+        return ""
+    return "yes" if row["upper"] < standard.value else "no"
+
+
+FDS_TUMOUR_ONLY = ("among people whose cancer was diagnosed (tumour-only population), "
+                   "not NHS England's FDS population")
+"""How every place showing the FDS counted over tumours (no referrals table) labels it."""
+
+
+def population_label(key: str, status: dict) -> str:
+    """The plain label the FDS needs when it was counted over tumours only, else ""."""
+    if key == "fds_28" and status.get("fds_population", "referrals") == "tumours":
+        return FDS_TUMOUR_ONLY
+    return ""
+
+
+def ambition_year(place: str, indicator: Indicator, row: pd.Series) -> str:
+    """A sentence on when a place would reach the ambition on its current trend.
+
+    ``row``: one row of :func:`helpers.analysis.ambition.year_reached` (``slope``,
+    ``slope_lower``, ``slope_upper`` in points a year, ``year``, ``year_lower``,
+    ``year_upper``, ``status``).
+    """
+    ambition = indicator.ambition
+    if ambition is None:
+        return ""
+    goal = f"the NHS Long Term Plan ambition of {ambition.value:g}% by {ambition.start.year}"
+    trend_words = (f"{row['slope']:+.1f} percentage points a year "
+                   f"(95% CI {row['slope_lower']:+.1f} to {row['slope_upper']:+.1f})")
+    if row["status"] == "reached":
+        return f"In {place}, the share diagnosed at stage 1-2 is already at or above {goal}."
+    if row["status"] != "on trend":
+        return (f"In {place}, the share diagnosed at stage 1-2 changed by {trend_words}: "
+                f"not rising beyond chance, so {goal} is not on current trend.")
+    upper = "later" if pd.isna(row["year_upper"]) else f"{row['year_upper']:.0f}"
+    when = "by" if row["year"] <= ambition.start.year else "after"
+    return (f"In {place}, the share diagnosed at stage 1-2 rose by {trend_words}; on this trend "
+            f"it would reach {ambition.value:g}% in about {row['year']:.0f} (95% interval "
+            f"{row['year_lower']:.0f} to {upper}), {when} the {ambition.start.year} date of "
+            f"{goal}.")
 
 
 def _relation(indicator: Indicator, row: pd.Series, england: pd.Series) -> str:
@@ -171,6 +255,34 @@ def headline_gap(indicator: Indicator, sentences: str, place: str, dimension: st
     return f"{place}: no {dimension} gap in {indicator.short.lower()} beyond chance"
 
 
+CASE_MIX = ("adjusted for cancer site, age band and sex (indirect standardisation against "
+            "England, like NDRS's case-mix adjusted early-diagnosis measure)")
+
+
+def case_mix_summary(adjusted: pd.DataFrame, period: str) -> str:
+    """How many alliances differ from England once case mix is allowed for (one rule)."""
+    above = int((adjusted["versus_england"] == "higher").sum())
+    below = int((adjusted["versus_england"] == "lower").sum())
+    return (f"In {period}, {CASE_MIX}, {count_of(above, 'alliance')} "
+            f"{'was' if above == 1 else 'were'} above England beyond chance and {below} below "
+            f"(funnel test of the standardised ratio); adjusted shares ranged from "
+            f"{pct(adjusted['value'].min())} to {pct(adjusted['value'].max())}.")
+
+
+def case_mix_place(place: str, row: pd.Series, england: float, period: str) -> str:
+    """One alliance's crude and case-mix-adjusted early-stage share, against England."""
+    verdict = {"higher": "above England beyond chance", "lower": "below England beyond chance"
+               }.get(row["versus_england"], "not different from England beyond chance")
+    return (f"In {period}, {place}'s crude share was {pct(row['crude'])}; {CASE_MIX}, it was "
+            f"{pct(row['value'])} (95% CI {row['lower']:.1f}-{row['upper']:.1f}%) against "
+            f"England's {pct(england)}: {verdict}.")
+
+
+def count_of(n: int, noun: str) -> str:
+    """``"1 alliance"``, ``"2 alliances"``: a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def spread(place: str, indicator: Indicator, top: pd.Series, bottom: pd.Series, n: int,
            worse: int, areas: str) -> str:
     """The range across a place's areas and how many are worse than the place beyond chance."""
@@ -185,24 +297,30 @@ def spread(place: str, indicator: Indicator, top: pd.Series, bottom: pd.Series, 
 def alliances_against_england(
     indicator: Indicator, alliances: pd.DataFrame, england: pd.Series, period: str
 ) -> str:
-    """How many alliances are better or worse than England beyond chance."""
-    above = int((alliances["lower"] > england["value"]).sum())
-    below = int((alliances["upper"] < england["value"]).sum())
+    """How many alliances are better or worse than England beyond chance.
+
+    Counts the ``versus_england`` verdicts, the project's one rule for unusual
+    values (the funnel test of :mod:`helpers.analysis.inequality.unusual`), so
+    the sentence agrees with the table and the funnel chart.
+    """
+    above = int((alliances["versus_england"] == "higher").sum())
+    below = int((alliances["versus_england"] == "lower").sum())
     better, worse = (above, below) if indicator.higher_is_better else (below, above)
     return (
         f"In {period}, England's figure was {pct(england['value'])} ({ci(england)}). "
-        f"{better} alliances were better than England beyond chance and {worse} worse; "
-        f"the range was {pct(alliances['value'].min())} to {pct(alliances['value'].max())}."
+        f"{count_of(better, 'alliance')} {'was' if better == 1 else 'were'} better than England "
+        f"beyond chance (outside the funnel's 95% limits) and {worse} worse; the range was "
+        f"{pct(alliances['value'].min())} to {pct(alliances['value'].max())}."
     )
 
 
 def headline_alliances(indicator: Indicator, alliances: pd.DataFrame, england: pd.Series) -> str:
-    """A chart title counting alliances above and below England beyond chance."""
-    above = int((alliances["lower"] > england["value"]).sum())
-    below = int((alliances["upper"] < england["value"]).sum())
+    """A chart title counting alliances above and below England beyond chance (one rule)."""
+    above = int((alliances["versus_england"] == "higher").sum())
+    below = int((alliances["versus_england"] == "lower").sum())
     return (
-        f"{indicator.short}: {above} alliances above England's {pct(england['value'])} "
-        f"beyond chance, {below} below"
+        f"{indicator.short}: {count_of(above, 'alliance')} above England's "
+        f"{pct(england['value'])} beyond chance, {below} below"
     )
 
 

@@ -69,6 +69,24 @@ def finish(
     return fig
 
 
+MIN_PERCENT_SPAN = 20.0
+"""Percentage axes span at least this many points, so small changes do not look steep."""
+
+
+def at_least_span(ax, span: float, low: float = 0.0, high: float = 100.0) -> None:
+    """Widen the y axis to at least ``span`` around its centre, inside ``low``-``high``."""
+    bottom, top = ax.get_ylim()
+    if top - bottom >= span:
+        return
+    centre = (bottom + top) / 2
+    bottom, top = centre - span / 2, centre + span / 2
+    if bottom < low:
+        bottom, top = low, low + span
+    if top > high:
+        bottom, top = high - span, high
+    ax.set_ylim(bottom, top)
+
+
 def trend(
     rows: pd.DataFrame,
     *,
@@ -97,7 +115,7 @@ def trend(
     if target is not None:
         ax.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=1)
         ax.annotate(
-            f"target {target:g}%",
+            f"standard {target:g}%",
             xy=(1, target),
             xycoords=("axes fraction", "data"),
             ha="right",
@@ -105,6 +123,7 @@ def trend(
             fontsize=9,
             color=TARGET_COLOUR,
         )
+    at_least_span(ax, MIN_PERCENT_SPAN)
     periods = sorted(rows["period"].unique())
     if len(periods) > 12:  # label every sixth month so the axis stays readable
         ax.set_xticks(periods[::6])

@@ -106,7 +106,7 @@ def ensure_data(paths: Paths, source: str) -> list[Path]:
     """Generate the embedded default data when the synthetic source lacks any of its files."""
     folder = paths.raw_synthetic
     if source != "synthetic" or all(list(folder.glob(f"*{kind}*.parquet"))
-                                    for kind in ("tumours", "areas", "activity")):
+                                    for kind in ("tumours", "areas", "activity", "referrals")):
         return []
     from helpers import synthetic
 
@@ -301,6 +301,7 @@ def run(
     entries = [{**asdict(r), "run_at": result.finished_at} for r in result.results]
     if selected is not None:
         entries = _keep_earlier_reports(paths.reports, entries)
+    report.write_methods(paths.reports, status)
     report.write_index(paths.reports, status, entries)
     report.write_manifest(
         paths.reports,

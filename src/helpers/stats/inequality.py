@@ -4,9 +4,19 @@ Definitions follow the WHO *Handbook on health inequality monitoring* (2013;
 2nd edition 2024), HEAT's technical notes and WHO's reference implementation
 (the ``healthequal`` R package), with Schlotheuber & Hosseinpoor (2022), "Summary
 measures of health inequality", IJERPH 19:3697. The linear slope and relative
-indices of inequality follow PHE's ``phe_sii`` (PHEindicatormethods): weighted
+indices of inequality follow PHE's ``phe_sii`` (PHEindicatormethods) and the
+OHID Fingertips Technical Guide, "Slope index of inequality (SII)": weighted
 least squares of the estimate on the cumulative population mid-point rank,
 weighted by population, with simulated confidence limits.
+
+Ranks. The SII, RII (linear and logistic) and the concentration indices rank the
+place's **own** population: each group's rank is the cumulative share of the
+place's population up to the middle of that group, in order of disadvantage
+(:func:`midpoint_ranks`), as ``phe_sii`` and HEAT compute them. To compare places
+on one deprivation scale, :func:`national_scale_ranks` adds England's ranks and
+:func:`summary_measures` then also returns ``sii_national``, the SII on England's
+deprivation scale, a separately named measure; the standard measures keep the
+place's own ranks.
 
 Every signed measure is oriented so that **a positive gap (or a ratio above 1)
 means the disadvantaged group is worse off**, whichever direction is
@@ -24,6 +34,7 @@ import statsmodels.api as sm
 from scipy.stats import norm
 
 from helpers.errors import ParameterError
+from helpers.stats.proportions import compare_proportions
 
 REPETITIONS = 10_000
 """Simulations per simulated confidence interval (PHE's tests use 10,000)."""
@@ -32,7 +43,17 @@ Result = tuple[float, float, float, str]
 """(estimate, lower, upper, ci_method) of one measure."""
 
 REQUIRED = ("group", "population", "estimate", "se")
-COLUMNS = ("measure", "estimate", "lower", "upper", "null", "favours", "ci_method", "description")
+COLUMNS = (
+    "measure",
+    "estimate",
+    "lower",
+    "upper",
+    "null",
+    "favours",
+    "ci_method",
+    "description",
+    "note",
+)
 SCALES = (1, 100, 1_000, 10_000, 100_000, 1_000_000)
 
 
@@ -49,11 +70,16 @@ class Measure:
         "spread" (unsigned, 0 = none) or "improvement" (>= 0, room to improve).
     reading
         Plain-words definition and how the sign reads.
+    ranking
+        For rank-based measures, whose population the ranks come from: "own"
+        (the place's own population, PHE and HEAT) or "national" (England's,
+        see :func:`national_scale_ranks`); "" for measures without ranks.
     """
 
     name: str
     kind: str
     reading: str
+    ranking: str = ""
 
     @property
     def null(self) -> float:
@@ -79,34 +105,52 @@ SUMMARY_MEASURES: dict[str, Measure] = {
         "Slope index of inequality",
         "gap",
         "Modelled gap across the whole population ranking (linear, population "
-        "weighted) between the most and least disadvantaged ends; " + _D,
+        "weighted) between the most and least disadvantaged ends, ranking the "
+        "place's own population (PHE); " + _D,
+        "own",
     ),
     "rii": Measure(
         "Relative index of inequality",
         "ratio",
-        "Modelled ratio between the two ends of the ranking (linear model); "
-        "above 1 = the {who} is worse off",
+        "Modelled ratio between the two ends of the ranking (linear model, the "
+        "place's own population ranked); above 1 = the {who} is worse off; not "
+        "reported when the fitted line is at or below zero at either end",
+        "own",
     ),
     "sii_logistic": Measure(
         "Slope index of inequality (logistic)",
         "gap",
         "As the SII, from a logistic regression of the proportion on the rank (HEAT); " + _D,
+        "own",
     ),
     "rii_logistic": Measure(
         "Relative index of inequality (logistic)",
         "ratio",
-        "As the RII, from the logistic model (HEAT); above 1 = the {who} is worse off",
+        "As the RII, from the logistic model (HEAT), whose fitted values stay "
+        "within the indicator's range; above 1 = the {who} is worse off",
+        "own",
+    ),
+    "sii_national": Measure(
+        "Slope index of inequality on England's deprivation scale",
+        "gap",
+        "As the SII, but each group is placed on England's ranking (cumulative "
+        "share of England's population by quintile), so places can be compared "
+        "on one scale; not PHE's SII, which ranks the place's own population; " + _D,
+        "national",
     ),
     "aci": Measure(
         "Absolute concentration index",
         "gap",
-        "How far the indicator is concentrated at one end of the ranking, in "
-        "indicator units; " + _D,
+        "How far the indicator is concentrated at one end of the place's own "
+        "population ranking, in indicator units (HEAT); " + _D,
+        "own",
     ),
     "rci": Measure(
         "Relative concentration index (x 100)",
         "gap",
-        "Concentration index divided by the mean, x 100 (range -100 to 100); " + _D,
+        "Concentration index divided by the mean, x 100 (range -100 to 100), on "
+        "the place's own population ranking (HEAT); " + _D,
+        "own",
     ),
     "bgv": Measure(
         "Between-group variance",
@@ -206,6 +250,8 @@ UNORDERED = (
     "par",
 )
 TWO_GROUP = ("d", "r")
+NATIONAL = ("sii_national",)
+"""Measures added when the groups carry England's ranks (:func:`national_scale_ranks`)."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +267,9 @@ class _Groups:
     ref: int | None
     transform: str | None = None
     se_transformed: np.ndarray | None = None
+    national_rank: np.ndarray | None = None
+    numerator: np.ndarray | None = None
+    denominator: np.ndarray | None = None
 
     @property
     def share(self) -> np.ndarray:
@@ -243,7 +292,13 @@ class _Groups:
 
 
 def midpoint_ranks(population: np.ndarray | pd.Series) -> np.ndarray:
-    """Return cumulative population mid-point ranks (0-1) for groups already in rank order."""
+    """Return cumulative population mid-point ranks (0-1) for groups already in rank order.
+
+    Group j's rank is the share of the population in the groups before it plus
+    half its own share, as PHE's ``phe_sii`` (OHID Fingertips Technical Guide,
+    "Slope index of inequality") and HEAT's concentration indices compute it from
+    the place's own population.
+    """
     pop = np.asarray(population, dtype=float)
     cum = np.cumsum(pop)
     return (cum - pop / 2) / cum[-1]
@@ -252,14 +307,15 @@ def midpoint_ranks(population: np.ndarray | pd.Series) -> np.ndarray:
 def national_scale_ranks(
     groups: pd.DataFrame, rank_population: Mapping[int, float] | pd.Series
 ) -> pd.DataFrame:
-    """Return ``groups`` with a ``rank`` column taken from another population's shares.
+    """Return ``groups`` with a ``national_rank`` column taken from another population's shares.
 
-    Use it to compute the SII (and the other rank-based measures) on England's
-    scale: the ranks come from England's population by quintile instead of the
-    alliance's own, so an alliance whose population is mostly in one quintile is
-    still placed on the national deprivation gradient. The regression weights
-    stay the local populations. :func:`summary_measures` uses a ``rank`` column
-    when there is one.
+    :func:`summary_measures` uses it for one extra, separately named measure,
+    ``sii_national``: the SII on England's deprivation scale. The ranks come from
+    England's population by quintile instead of the place's own, so an alliance
+    whose population is mostly in one quintile is still placed on the national
+    deprivation gradient and alliances can be compared; the regression weights
+    stay the local populations. The standard SII, RII, ACI and RCI keep ranking
+    the place's own population, as PHE and HEAT define them.
 
     Parameters
     ----------
@@ -274,7 +330,7 @@ def national_scale_ranks(
         raise ParameterError(f"rank_population has no population for order {sorted(missing)}.")
     ranks = pd.Series(midpoint_ranks(pops.to_numpy()), index=pops.index)
     out = groups.copy()
-    out["rank"] = out["order"].map(ranks).to_numpy()
+    out["national_rank"] = out["order"].map(ranks).to_numpy()
     return out
 
 
@@ -344,6 +400,23 @@ def _reference_index(names: np.ndarray, reference: str | None) -> int | None:
     return int(hits[0])
 
 
+def _counts(data: pd.DataFrame, scale: float) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The optional ``numerator`` and ``denominator`` behind proportion estimates, checked."""
+    if not {"numerator", "denominator"} <= set(data.columns):
+        return None, None
+    num = data["numerator"].to_numpy(dtype=float)
+    den = data["denominator"].to_numpy(dtype=float)
+    known = np.isfinite(num) & np.isfinite(den) & (den > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        implied = scale * num / den
+    estimate = data["estimate"].to_numpy(dtype=float)
+    if not np.allclose(implied[known], estimate[known], rtol=1e-9, atol=1e-9 * scale):
+        raise ParameterError(
+            f"estimate must equal {scale:g} x numerator / denominator where counts are given."
+        )
+    return num, den
+
+
 def _prepare(
     groups: pd.DataFrame, ordered: bool, higher_is_better: bool, reference: str | None
 ) -> _Groups:
@@ -351,21 +424,25 @@ def _prepare(
     missing = [c for c in need if c not in groups]
     if missing:
         raise ParameterError(f"groups is missing columns {missing}.")
+    if "rank" in groups:
+        raise ParameterError(
+            "A 'rank' column is no longer read: the SII, RII and concentration indices rank "
+            "the place's own population; use national_scale_ranks for England's scale."
+        )
     data = groups.dropna(subset=["estimate", "population"])
     if (data["population"] <= 0).any():
         raise ParameterError("Every group needs a positive population.")
     if ordered:
         data = data.sort_values("order", kind="stable")
     names = data["group"].astype(str).to_numpy()
-    rank = None
+    rank = national = None
     if ordered:
-        rank = (
-            data["rank"].to_numpy(dtype=float)
-            if "rank" in data
-            else midpoint_ranks(data["population"])
-        )
+        rank = midpoint_ranks(data["population"])
+        if "national_rank" in data:
+            national = data["national_rank"].to_numpy(dtype=float)
     scale = _scale(data)
     transform, se_transformed = _transformed_se(data, scale)
+    numerator, denominator = _counts(data, scale)
     return _Groups(
         y=data["estimate"].to_numpy(dtype=float),
         se=data["se"].to_numpy(dtype=float),
@@ -376,18 +453,23 @@ def _prepare(
         ref=None if ordered else _reference_index(names, reference),
         transform=transform,
         se_transformed=se_transformed,
+        national_rank=national,
+        numerator=numerator,
+        denominator=denominator,
     )
 
 
-def applicable_measures(k: int, *, ordered: bool, has_reference: bool) -> tuple[str, ...]:
+def applicable_measures(
+    k: int, *, ordered: bool, has_reference: bool, has_national_rank: bool = False
+) -> tuple[str, ...]:
     """Return the measures computed for ``k`` groups.
 
     The rule (HEAT; WHO ``healthequal`` stops every other measure at two groups):
     d and r need at least 2 groups; every other measure needs at least 3.
     Ordered dimensions get d, r, sii, rii, sii_logistic, rii_logistic, aci, rci,
-    paf and par; unordered ones d, r, bgv, bgsd, cov, mdbu, mdbw, mdmu, mdmw,
-    mdru, mdrw, idisu, idisw, ti, mld, paf and par, where mdru and mdrw need a
-    ``reference`` group.
+    paf and par, and sii_national when England's ranks are given; unordered ones
+    d, r, bgv, bgsd, cov, mdbu, mdbw, mdmu, mdmw, mdru, mdrw, idisu, idisw, ti,
+    mld, paf and par, where mdru and mdrw need a ``reference`` group.
     """
     if k < 2:
         return ()
@@ -396,6 +478,8 @@ def applicable_measures(k: int, *, ordered: bool, has_reference: bool) -> tuple[
     chosen = ORDERED if ordered else UNORDERED
     if not has_reference:
         chosen = tuple(m for m in chosen if m not in ("mdru", "mdrw"))
+    if ordered and has_national_rank:
+        chosen = chosen + NATIONAL
     return chosen
 
 
@@ -450,7 +534,25 @@ def _pair(g: _Groups, ordered: bool) -> tuple[int, int]:
 
 
 def _difference(g: _Groups, ordered: bool, confidence: float) -> Result:
+    """d with Newcombe's hybrid score interval when the counts are known, else a normal one.
+
+    Newcombe (1998) Stat Med 17:873-890, method 10, through
+    :func:`helpers.stats.proportions.compare_proportions`, the interval the
+    report's sentences use for the same two groups. Without counts (rates, or
+    no ``numerator`` / ``denominator``) the interval is estimate +- z x
+    sqrt(se_a^2 + se_b^2).
+    """
     a, b = _pair(g, ordered)
+    if g.numerator is not None:
+        counts = g.numerator[[a, b]], g.denominator[[a, b]]
+        if np.all(np.isfinite(counts)) and np.all(counts[1] > 0):
+            diff, low, high = compare_proportions(
+                counts[0][0], counts[1][0], counts[0][1], counts[1][1], confidence
+            )
+            diff, low, high = (v * g.scale / 100 for v in (diff, low, high))
+            if g.sign < 0:
+                diff, low, high = -diff, -high, -low
+            return diff, low, high, "Newcombe"
     d = g.sign * (g.y[a] - g.y[b])
     return _normal(d, float(np.hypot(g.se[a], g.se[b])), confidence)
 
@@ -473,8 +575,8 @@ def _wls_operator(rank: np.ndarray, pop: np.ndarray) -> np.ndarray:
     return np.linalg.solve(xtw @ x, xtw)
 
 
-def _linear_sii(g: _Groups) -> Callable[[np.ndarray], np.ndarray]:
-    h = _wls_operator(g.rank, g.pop)
+def _linear_sii(g: _Groups, rank: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    h = _wls_operator(rank, g.pop)
     return lambda y: g.sign * (y @ h[1])
 
 
@@ -486,6 +588,33 @@ def _linear_rii(g: _Groups) -> Callable[[np.ndarray], np.ndarray]:
         return ((intercept + slope) / intercept) ** g.sign
 
     return rii
+
+
+def _rii_withheld(g: _Groups, draws: np.ndarray | None, confidence: float) -> str:
+    """Why the linear RII is not reported ("" when it is).
+
+    The RII is the ratio of the line's fitted values at the two ends of the
+    ranking, so it means something only when both are above zero. A line fitted
+    to low proportions (e.g. uptake of a few percent) can fall below zero at the
+    most disadvantaged end and give a negative "ratio" (e.g. -18). PHE's
+    ``phe_sii`` returns the number regardless; here it is withheld when a fitted
+    end is at or below zero, or when that happens in more than (1 - confidence)
+    / 2 of the simulated draws (a percentile limit would then be impossible or
+    unbounded). The logistic RII keeps its fitted values within the range.
+    """
+    h = _wls_operator(g.rank, g.pop)
+    intercept, slope = h @ g.y
+    for end, value in (("most", intercept), ("least", intercept + slope)):
+        if value <= 0:
+            return (f"not reported: the fitted line is {value:.3g} at the {end} disadvantaged "
+                    "end, and a ratio needs both ends above zero")
+    if draws is not None:
+        sims = draws @ h.T
+        share = float(np.mean(np.minimum(sims[:, 0], sims.sum(axis=1)) <= 0))
+        if share > (1 - confidence) / 2:
+            return (f"not reported: the fitted line fell to zero or below at one end in "
+                    f"{100 * share:.1f}% of simulations, so the ratio has no reliable interval")
+    return ""
 
 
 def _logistic_fit(g: _Groups) -> tuple[np.ndarray, np.ndarray]:
@@ -620,14 +749,14 @@ def _attributable(g: _Groups, ordered: bool, confidence: float, relative: bool) 
 
 
 def _transformed_sii(g: _Groups, draws: np.ndarray | None, confidence: float,
-                     relative: bool) -> Result:
+                     relative: bool, rank: np.ndarray) -> Result:
     """PHE's SII / RII with ``transform = TRUE``: the line is fitted on the log / logit scale.
 
     The fitted values at rank 0 and 1 are transformed back and subtracted (SII)
     or divided (RII). Limits: the slope's simulated percentiles, placed about the
     fitted value at rank 0.5 and transformed back, as ``phe_sii`` does.
     """
-    slope_of = _wls_operator(g.rank, g.pop)
+    slope_of = _wls_operator(rank, g.pop)
     intercept, slope = slope_of @ _forward(g.y, g.transform, g.scale)
     middle = intercept + slope / 2
 
@@ -666,10 +795,11 @@ def _compute(
     }
     if measure in analytic:
         return analytic[measure]()
-    if measure in ("sii", "rii") and g.transform is not None:
-        return _transformed_sii(g, draws, confidence, relative=measure == "rii")
-    if measure == "sii":
-        return _simulated(_linear_sii(g), g, draws, confidence)
+    rank = g.national_rank if measure == "sii_national" else g.rank
+    if measure in ("sii", "rii", "sii_national") and g.transform is not None:
+        return _transformed_sii(g, draws, confidence, relative=measure == "rii", rank=rank)
+    if measure in ("sii", "sii_national"):
+        return _simulated(_linear_sii(g, rank), g, draws, confidence)
     if measure == "rii":
         return _simulated(_linear_rii(g), g, draws, confidence)
     return _simulated(_spread_stats(g)[measure], g, draws, confidence)
@@ -681,7 +811,9 @@ def _favours(measure: str, estimate: float, ordered: bool) -> str:
         return "not directional"
     if info.kind == "improvement":
         return "room for improvement" if estimate > 0 else "no room for improvement"
-    if not np.isfinite(estimate) or estimate == info.null:
+    if not np.isfinite(estimate):
+        return "not reported"
+    if estimate == info.null:
         return "no gap"
     if not ordered:  # d, r compare the worst-off group, so they are never below null
         return "worst-off group worse off"
@@ -730,8 +862,11 @@ def summary_measures(
         published scale, e.g. percent), ``se`` (same scale) and, for ordered
         dimensions, ``order`` (1 = most disadvantaged). Optional: ``scale`` (the
         indicator's full scale, 100 for percent; otherwise HEAT's rule: the
-        smallest of 1, 100, 1000, ... at or above the largest estimate) and
-        ``rank`` (see :func:`national_scale_ranks`); ``transform`` ("log" for
+        smallest of 1, 100, 1000, ... at or above the largest estimate);
+        ``numerator`` and ``denominator`` (the counts of a proportion, with
+        ``estimate`` = scale x numerator / denominator), which give d Newcombe's
+        interval; ``national_rank`` (see :func:`national_scale_ranks`), which
+        adds ``sii_national``; ``transform`` ("log" for
         rates, "logit" for proportions, one value for all groups) with ``lower``
         and ``upper`` (each group's 95% limits), to simulate as PHE's ``phe_sii``
         does with ``transform = TRUE``. Rows with a missing estimate (e.g.
@@ -757,14 +892,30 @@ def summary_measures(
         better off" / "no gap" for ordered gaps and ratios, "worst-off group worse
         off" for unordered d and r, "room for improvement" / "no room for
         improvement" for paf and par, "not directional" for spread measures),
-        ``ci_method`` ("analytic" or "simulation") and ``description`` (plain words).
+        ``ci_method`` ("Newcombe", "analytic", "simulation" or "not reported"),
+        ``description`` (plain words) and ``note`` (why a measure is not
+        reported, else ""). A measure that is not reported has a missing
+        estimate and limits, ``favours`` "not reported" and its reason in ``note``.
 
     Notes
     -----
     Applicability: see :func:`applicable_measures` (d, r need 2 groups, the
     rest 3; mdru/mdrw need ``reference``). ti and mld are left out when an
     estimate is 0 or less, r when either compared value is, and the logistic
-    forms when an estimate lies outside 0 to ``scale``.
+    forms when an estimate lies outside 0 to ``scale``. The linear rii is
+    not reported (row kept, estimate missing, reason in ``note``) when the
+    fitted line is at or below zero at either end of the ranking, or is so in
+    more than (1 - confidence) / 2 of the simulated draws: a ratio of a
+    negative and a positive value is not a ratio (PHE's ``phe_sii`` reports it
+    regardless). The logistic RII has no such problem.
+
+    Ranks: sii, rii, sii_logistic, rii_logistic, aci and rci rank the groups'
+    own population (cumulative mid-point shares, :func:`midpoint_ranks`), as
+    PHE's ``phe_sii`` (OHID Fingertips Technical Guide, "Slope index of
+    inequality (SII)") and HEAT's technical notes (concentration indices on the
+    cumulative fraction of the population ranked by socioeconomic position).
+    sii_national is the linear SII with ranks from ``national_rank`` and the
+    same population weights.
 
     Sign conventions (disadvantaged = most disadvantaged group for ordered
     dimensions; for unordered ones d and r compare the worst-off group with the
@@ -791,10 +942,12 @@ def summary_measures(
     - bgv, bgsd, cov, md*, idis*, ti, mld: >= 0, larger = more inequality, no
       direction.
 
-    Intervals: analytic (normal) for d, r (on the log scale), bgv, ti, mld
+    Intervals: Newcombe's hybrid score interval (method 10) for d when
+    ``numerator`` and ``denominator`` are given, as the report's sentences;
+    analytic (normal) for d otherwise, r (on the log scale), bgv, ti, mld
     (Ahn et al. 2018 delta method), aci, rci (regression standard error), the
     logistic forms (delta method, HC1 sandwich) and paf, par (Walter 1978).
-    Simulated for sii and rii (PHE) and bgsd, cov, md*, idis* (HEAT): each
+    Simulated for sii, rii and sii_national (PHE) and bgsd, cov, md*, idis* (HEAT): each
     group's estimate is drawn from Normal(estimate, se) :data:`REPETITIONS`
     times, the measure recomputed and the percentiles taken. HEAT truncates its
     draws to the indicator's range; these draws are not truncated. With a
@@ -804,13 +957,26 @@ def summary_measures(
     that need ``se`` get missing limits when any ``se`` is missing.
     """
     g = _prepare(groups, ordered, higher_is_better, reference)
-    chosen = applicable_measures(len(g.y), ordered=ordered, has_reference=g.ref is not None)
+    chosen = applicable_measures(
+        len(g.y),
+        ordered=ordered,
+        has_reference=g.ref is not None,
+        has_national_rank=g.national_rank is not None,
+    )
     draws = _draws(g, seed)
+    usable = [m for m in chosen if _usable(m, g, ordered)]
     rows = []
-    for m in chosen:
-        if not _usable(m, g, ordered):
-            continue
-        est, lower, upper, method = _compute(m, g, ordered, draws, confidence)
+    for m in usable:
+        note = ""
+        if m == "rii" and g.transform is None:
+            note = _rii_withheld(g, draws, confidence)
+        if note:
+            if "rii_logistic" in usable:
+                note += "; the logistic RII, whose fitted values stay in range, is reported"
+            est = lower = upper = np.nan
+            method = "not reported"
+        else:
+            est, lower, upper, method = _compute(m, g, ordered, draws, confidence)
         info = SUMMARY_MEASURES[m]
         rows.append(
             {
@@ -824,6 +990,7 @@ def summary_measures(
                 "description": info.reading.format(
                     who="most disadvantaged group" if ordered else "worst-off group"
                 ),
+                "note": note,
             }
         )
     return pd.DataFrame(rows, columns=list(COLUMNS))
@@ -842,6 +1009,9 @@ def describe(row: Mapping | pd.Series, indicator_words: str, confidence: float =
         The level the row's interval was computed at.
     """
     info = SUMMARY_MEASURES[row["measure"]]
+    if not np.isfinite(row["estimate"]):
+        reason = row.get("note") or "not reported"
+        return f"{info.name} for {indicator_words}: {reason}."
     level = f"{100 * confidence:g}%"
     numbers = f"{row['estimate']:.3g} ({level} CI {row['lower']:.3g} to {row['upper']:.3g})"
     text = f"{info.name} for {indicator_words}: {numbers}."

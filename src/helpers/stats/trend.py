@@ -7,7 +7,11 @@ and the slope's interval must exclude 0. The slope's standard error treats the
 yearly standard errors as known and is inflated by sqrt(chi^2 / (n - 2)) when
 the years scatter around the line more than their standard errors allow (a
 multiplicative over-dispersion correction; Thompson & Sharp 1999, Stat Med
-18:2693-2708). Ratio measures (r, rii) are modelled on the log scale.
+18:2693-2708). Ratio measures (r, rii) are modelled on the log scale. The
+standard error of a year is its interval's width / (2 z); for d from counts the
+interval is Newcombe's, which is not symmetric, so this is an approximation.
+Years where a measure is not reported (e.g. a linear RII whose fitted line
+crosses zero, :func:`~helpers.stats.inequality.summary_measures`) are left out.
 """
 
 from __future__ import annotations
@@ -68,7 +72,8 @@ def _on_model_scale(rows: pd.DataFrame, ratio: bool, z: float) -> tuple[np.ndarr
     """Yearly values and standard errors (from the interval), log scale for ratios."""
     values, lower, upper = (rows[c].to_numpy(dtype=float) for c in ("estimate", "lower", "upper"))
     if ratio:
-        values, lower, upper = np.log(values), np.log(lower), np.log(upper)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values, lower, upper = np.log(values), np.log(lower), np.log(upper)
     return values, (upper - lower) / (2 * z)
 
 
@@ -116,7 +121,8 @@ def gap_trend(
         the latest fitted gap; spread and attributable measures: it increases),
         "narrowing" when it excludes 0 the other way, else "no clear change".
         Measures with fewer than 2 usable periods (finite, non-degenerate
-        intervals) are left out.
+        intervals; a year where the measure was not reported is not usable) are
+        left out.
     """
     t_all = pd.to_numeric(measures[period], errors="coerce")
     if t_all.isna().any():

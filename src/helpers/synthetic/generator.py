@@ -15,7 +15,11 @@ draws in these steps, each from its own random stream:
    multi-cancer blood test trial and the capsule sponge pilot invite people,
    test them and find some of the tumours; with ``plant_effects=True`` (the
    default) late-stage cancers they find are moved to stage 1-2 (see below);
-8. fake identifiers (:mod:`.identifiers`).
+8. fake identifiers (:mod:`.identifiers`);
+9. urgent referrals (:mod:`.referrals`): every urgent-route tumour is one
+   referral, and referrals where no cancer was found are added so that monthly
+   totals and the share told within 28 days match NHS England's published
+   Faster Diagnosis Standard figures (the FDS population).
 
 The same arguments always give identical frames.
 
@@ -63,6 +67,7 @@ from helpers.synthetic.demographics import draw_age, draw_ethnicity, draw_male
 from helpers.synthetic.identifiers import dates_of_birth, nhs_numbers, postcodes, tumour_ids
 from helpers.synthetic.innovation import TumourFacts, run_programmes
 from helpers.synthetic.placement import place_tumours
+from helpers.synthetic.referrals import build_referrals
 from helpers.synthetic.routes import assign_route
 from helpers.synthetic.staging import assign_stage
 
@@ -78,7 +83,7 @@ DATE_DTYPE = "datetime64[us]"
 
 _STREAMS = (
     "areas", "placement", "demographics", "stage", "route", "dates", "identifiers",
-    "golive", "programmes", "effects",
+    "golive", "programmes", "effects", "referrals",
 )
 
 
@@ -103,6 +108,7 @@ class SyntheticData:
     activity: pd.DataFrame = field(default_factory=empty_activity)
     plant_effects: bool = True
     deprivation_gap: bool = True
+    referrals: pd.DataFrame | None = None
     _found_by: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
@@ -241,6 +247,11 @@ def generate(
     tumours = pd.DataFrame(columns)
     tumours = tumours[[*RAW_TUMOUR_COLUMNS, *SYNTHETIC_IDENTIFIER_COLUMNS]]
 
+    national = cell_counts(profiles.stage_profile(), profiles.resolve_alliances(None),
+                           chosen_years, 1.0)["n"].sum()
+    referrals = build_referrals(tumours, areas, lad, profiles.ETHNICITY_SHARE_COLUMNS,
+                                n / float(national), rng["referrals"])
+
     areas_out = areas[[*RAW_AREA_COLUMNS, *AREA_EXTRA_COLUMNS]].copy()
     for col in ("lsoa_code", "lad_code", "lad_name", "icb_code", "icb_name", "alliance",
                 "alliance_code"):
@@ -254,6 +265,7 @@ def generate(
         years=tuple(chosen_years),
         alliances=tuple(chosen),
         activity=programmes.activity,
+        referrals=referrals,
         plant_effects=bool(plant_effects),
         deprivation_gap=bool(deprivation_gap),
         _found_by=programmes.found_by[row],

@@ -36,6 +36,14 @@ def tumour_ids(n: int) -> pd.Series:
     return _prefixed(TUMOUR_ID_PREFIX, np.arange(1, n + 1), 8)
 
 
+REFERRAL_ID_PREFIX = "REF"
+
+
+def referral_ids(n: int) -> pd.Series:
+    """Return pseudonymous "REF000000001", "REF000000002", ... (strings)."""
+    return _prefixed(REFERRAL_ID_PREFIX, np.arange(1, n + 1), 9)
+
+
 def nhs_numbers(n: int, rng: np.random.Generator) -> pd.Series:
     """Return ``n`` distinct 10-digit strings in the NHS test range (starting "999")."""
     return _prefixed(NHS_TEST_PREFIX, rng.choice(10**7, size=n, replace=False), 7)

@@ -14,6 +14,7 @@ GENERATOR_NAME = "helpers.synthetic"
 TUMOURS_FILE = f"{SYNTHETIC_LABEL}_tumours.parquet"
 AREAS_FILE = f"{SYNTHETIC_LABEL}_areas.parquet"
 ACTIVITY_FILE = f"{SYNTHETIC_LABEL}_activity.parquet"
+REFERRALS_FILE = f"{SYNTHETIC_LABEL}_referrals.parquet"
 README_FILE = f"README_{SYNTHETIC_LABEL}.txt"
 
 
@@ -71,6 +72,10 @@ Files:
   - {TUMOURS_FILE}: {len(data.tumours):,} tumours (one row per tumour)
   - {AREAS_FILE}: {len(data.areas):,} synthetic small areas
   - {ACTIVITY_FILE}: {len(data.activity):,} rows of monthly innovation activity
+  - {REFERRALS_FILE}: {0 if data.referrals is None else len(data.referrals):,} urgent referrals
+    (one row per referral, cancer found or not; monthly totals and the share told within
+    28 days calibrated on NHS England's Faster Diagnosis Standard data, April 2021 to
+    December 2022; earlier months modelled)
 Parquet schema metadata: data_status={SYNTHETIC_LABEL}, generator={GENERATOR_NAME},
 seed={data.seed}.
 """
@@ -81,7 +86,8 @@ def write(data: SyntheticData, out_dir: Path) -> list[Path]:
 
     Writes ``SYNTHETIC_tumours.parquet``, ``SYNTHETIC_areas.parquet`` and
     ``SYNTHETIC_activity.parquet`` (schema metadata ``data_status=SYNTHETIC``,
-    ``generator=helpers.synthetic``, ``seed``, ``plant_effects``) and ``README_SYNTHETIC.txt``.
+    ``generator=helpers.synthetic``, ``seed``, ``plant_effects``), ``README_SYNTHETIC.txt``
+    and, when the data hold them, ``SYNTHETIC_referrals.parquet``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -92,4 +98,6 @@ def write(data: SyntheticData, out_dir: Path) -> list[Path]:
     write_parquet(data.areas, paths[1], metadata)
     write_parquet(data.activity, paths[2], metadata)
     paths[3].write_text(_readme(data), encoding="utf-8")
+    if data.referrals is not None:
+        paths.append(write_parquet(data.referrals, out_dir / REFERRALS_FILE, metadata))
     return paths

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from adoption_fixtures import newcombe
 
 from helpers.config import paths
 from helpers.registry import alliances
@@ -80,9 +81,19 @@ def test_equity_of_uptake_shows_the_measures_by_hand(project):
     write_uptake(project, (("White", 1000, 500), ("Black", 1000, 300)))
     section = adoption_sections.uptake_equity(context("Wessex"), "lung_health_check")
     html = section.table
-    # d = 50% - 30% = 20 points, se = sqrt(.5 x .5 / 1000 + .3 x .7 / 1000) x 100
-    se = 100 * (0.5 * 0.5 / 1000 + 0.3 * 0.7 / 1000) ** 0.5
-    assert f"20.00 ({20 - 1.959964 * se:.2f} to {20 + 1.959964 * se:.2f})" in html
+    # d = 50% - 30% = 20 points with Newcombe's interval, from the two Wilson intervals
+    z = 1.959963984540054
+
+    def wilson(x, n):
+        p = x / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
+        return centre - half, centre + half
+
+    (l1, u1), (l2, u2) = wilson(500, 1000), wilson(300, 1000)
+    lower = 0.2 - ((0.5 - l1) ** 2 + (u2 - 0.3) ** 2) ** 0.5
+    upper = 0.2 + ((u1 - 0.5) ** 2 + (0.3 - l2) ** 2) ** 0.5
+    assert f"20.0 ({100 * lower:.1f} to {100 * upper:.1f})" in html
     assert "1.67 (" in html  # r = 50 / 30
     assert "inequality in participation by ethnic group" in html
 
@@ -94,3 +105,63 @@ def test_small_uptake_counts_are_suppressed(project):
     # 5 took part (1-7) and 7 did not: the count, the rate and what is built on it are hidden
     assert "<td>12</td>" in mixed and "41.7" not in mixed and mixed.count("<td>*</td>") == 4
     assert "Mixed group" not in " ".join(section.findings)
+
+
+def cube_rows(site: str, counts: dict[str, list[tuple[int, int]]], first: int = 2019):
+    """Alliance-level early_stage rows by site: counts[alliance] = [(stage 1-2, staged), ...]."""
+    return pd.DataFrame([
+        {"period": str(first + i), "geography_type": "alliance",
+         "geography_code": alliances.resolve(a).code, "geography_name": a,
+         "parent_code": "E92000001", "indicator": "early_stage", "dimension": "site",
+         "group": site, "numerator": num, "denominator": den}
+        for a, years in counts.items() for i, (num, den) in enumerate(years)])
+
+
+def activity(key: str, rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
+    return pd.DataFrame([{"month": m, "alliance": a, "lad_code": "", "innovation": key,
+                          "measure": measure, "dimension": "all", "group": "all", "count": n}
+                         for a, m, measure, n in rows])
+
+
+def test_stage_shift_compares_like_with_like_and_claims_no_effect():
+    """Wessex live from March 2020: 2021-2022 only. Found 50 (36 early) of 250 staged
+    (130 early): others 94 of 200 = 47.0% against 72.0%, +25.0 points; Newcombe interval
+    written out in tests/adoption_fixtures.py."""
+    cube = cube_rows("Lung", {"Wessex": [(50, 100), (60, 120), (70, 130)]}, first=2020)
+    act = activity("lung_health_check", [
+        ("Wessex", "2020-03", "invited", 100), ("Wessex", "2020-06", "cancers_found", 10),
+        ("Wessex", "2020-06", "cancers_found_early", 8),
+        ("Wessex", "2021-05", "cancers_found", 20),
+        ("Wessex", "2021-05", "cancers_found_early", 15),
+        ("Wessex", "2022-02", "cancers_found", 30),
+        ("Wessex", "2022-02", "cancers_found_early", 21)])
+    ctx = sections.Context(cube=cube, status=STATUS, alliance=alliances.resolve("Wessex"),
+                           activity=act)
+    text = " ".join(adoption_sections.stage_shift(ctx, "lung_health_check").findings)
+    lo, hi = newcombe(36, 50, 94, 200)
+    assert ("72.0% of the 50 lung cancers found through lung health checks in 2021-2022 were "
+            "at stage 1-2, against 47.0% of the other 200 staged lung cancers") in text
+    assert f"+25.0 points (95% CI {lo:+.1f} to {hi:+.1f})" in text
+    assert "not evidence that the programme found cancers earlier" in text
+    assert "outside the eligible 55-74" in text
+    assert "lead time" in text and "length bias" in text and "overdiagnosis" in text
+
+
+def test_lung_check_impact_reads_the_staggered_estimates():
+    """The hand panel of tests/analysis/adoption/test_impact.py as cube rows: post average
+    ((4 x 1.45 + 3 x 2) / 7 + 2.5) / 2 = 2.09; pre-go-live ATT(2021, 2019) = -0.5."""
+    names = ["Wessex", "Thames Valley", "Peninsula", "Northern", "West London"]
+    y = [(10, 13, 15), (20, 22, 25), (12, 13, 17), (11, 12, 13), (15, 15, 18)]
+    den = [100, 300, 300, 100, 100]
+    cube = cube_rows("Lung", {a: [(v * d // 100, d) for v in ys]
+                              for a, ys, d in zip(names, y, den, strict=True)})
+    act = activity("lung_health_check", [(names[0], "2020-03", "invited", 100),
+                                         (names[1], "2020-03", "invited", 100),
+                                         (names[2], "2021-05", "invited", 100)])
+    ctx = sections.Context(cube=cube, status=STATUS, activity=act)
+    section = adoption_sections.lung_check_impact(ctx)
+    text = " ".join(section.findings)
+    assert "on average +2.1 points" in text and "from 3 alliances in 2 go-live years" in text
+    assert "-2 years: -0.5" in text
+    assert "55-74" in text and "larger" not in text
+    assert "-2" in section.table.data and "reference (year before)" in section.table.data

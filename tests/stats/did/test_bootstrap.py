@@ -80,9 +80,7 @@ def test_wild_bootstrap_matches_brute_force_refits(term, cluster):
     observed = statistic(y)
     expected = np.mean(np.abs(boot) >= abs(observed) * (1 - 1e-10))
 
-    out = wild_cluster_bootstrap(
-        panel,
-        **{**ARGS, "reference_period": 2022},
+    args = dict(
         weight="w",
         cluster=cluster,
         periods=[term] if term == 2024 else [],
@@ -91,7 +89,19 @@ def test_wild_bootstrap_matches_brute_force_refits(term, cluster):
         n_boot=n_boot,
         weight_type="rademacher",
         seed=seed,
-    ).set_index("term")
+    )
+    reference = {**ARGS, "reference_period": 2022}
+    # statsmodels on explicit dummies counts every unit effect in K: fixef_k="full"
+    out = wild_cluster_bootstrap(panel, **reference, **args, fixef_k="full").set_index("term")
     assert out.loc[term, "statistic"] == pytest.approx(observed, rel=1e-8)
     assert out.loc[term, "p_value"] == pytest.approx(expected, abs=1e-12)
     assert 0 < expected < 1  # the comparison is not trivial
+    # The default (nested) K rescales the observed and every bootstrap statistic alike:
+    # the p-value is unchanged; a t grows by sqrt((n - K_full) / (n - K_nested)), a Wald / q
+    # by its square, when units nest in the clusters (n = 30, K_full = 6 + 4 + 4 = 14,
+    # K_nested = 1 + 4 + 4 = 9); with clusters by period they do not, and nothing changes.
+    nested = wild_cluster_bootstrap(panel, **reference, **args).set_index("term")
+    assert nested.loc[term, "p_value"] == out.loc[term, "p_value"]
+    ratio = 1.0 if cluster == "period" else (30 - 14) / (30 - 9)
+    power = 1 if term == "pre-trend (joint)" else 0.5
+    assert nested.loc[term, "statistic"] == pytest.approx(observed / ratio**power, rel=1e-8)

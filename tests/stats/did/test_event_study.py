@@ -56,6 +56,7 @@ def test_event_study_matches_statsmodels_dummies(cluster):
         reference_period=2022,
         weight="w",
         cluster=cluster,
+        fixef_k="full",  # statsmodels on explicit dummies counts every unit effect
     )
     assert res["period"].tolist() == [2020, 2021, 2023, 2024]
     np.testing.assert_allclose(res["estimate"], fit.params[inter], atol=1e-8)
@@ -75,6 +76,37 @@ def test_event_study_matches_statsmodels_dummies(cluster):
     assert pre["statistic"] == pytest.approx(float(np.squeeze(f_test.fvalue)), rel=1e-8)
     assert (pre["df_num"], pre["df_den"]) == (2, G - 1)
     assert pre["p_value"] == pytest.approx(float(f_test.pvalue), rel=1e-8)
+
+
+@pytest.mark.parametrize("cluster", [None, "region", "period"])
+def test_default_cr1_counts_nested_unit_effects_once(cluster):
+    """fixest/reghdfe convention: unit effects nested in the clusters are not counted in K.
+
+    small_panel: n = 30 rows (6 units x 5 years), reference 2022, so 4 period dummies and
+    4 interactions. Clustered by unit (G = 6) or by region (G = 3, two whole units each)
+    the units nest: K = 1 + 4 + 4 = 9. Clustered by period (G = 5) they do not: K counts
+    the 6 unit effects, 6 + 4 + 4 = 14. The CR1 factor (G / (G - 1)) (n - 1) / (n - K) is
+    computed here by hand and applied to the unscaled sandwich written out in
+    ``cr1_by_hand`` (Cameron and Miller 2015, eq. 12; fixest ssc(fixef.K = "nested")).
+    """
+    panel = small_panel()
+    X = dummy_matrix(panel, reference=2022)
+    groups = pd.factorize(panel[cluster or "unit"])[0]
+    n, G = 30, {None: 6, "region": 3, "period": 5}[cluster]
+    K = 14 if cluster == "period" else 9
+    factor = G / (G - 1) * (n - 1) / (n - K)
+    full_factor = G / (G - 1) * (n - 1) / (n - 14)
+    sandwich = cr1_by_hand(X.to_numpy(), panel["y"].to_numpy(), panel["w"].to_numpy(), groups)
+    cov = sandwich / full_factor * factor
+    inter = [X.columns.get_loc(c) for c in X.columns if c.startswith("x")]
+    res = did_event_study(panel, **{**ARGS, "reference_period": 2022}, weight="w",
+                          cluster=cluster)
+    np.testing.assert_allclose(res["se"], np.sqrt(np.diag(cov)[inter]), rtol=1e-10)
+    assert res.attrs["n_params"] == K and res.attrs["fixef_k"] == "nested"
+    t_crit = stats.t.ppf(0.975, G - 1)
+    np.testing.assert_allclose(res["upper"] - res["estimate"], t_crit * res["se"])
+    with pytest.raises(ParameterError, match="fixef_k"):
+        did_event_study(panel, **{**ARGS, "reference_period": 2022}, fixef_k="none")
 
 
 def test_planted_effect_is_recovered():

@@ -3,7 +3,10 @@
 * :mod:`.timeline` — go-live month and Rogers adopter category per alliance.
 * :mod:`.diffusion` — logistic and Bass curves of cumulative uptake, coverage forecasts.
 * :mod:`.reach` — participation by group, who is missed, equity of participation.
-* :mod:`.impact` — early against late adopters, event study (:mod:`helpers.stats.did`).
+* :mod:`.impact` — staggered roll-out: Callaway-Sant'Anna event study with not-yet-treated
+  controls; single-date event study with a wild bootstrap (:mod:`helpers.stats.did`).
+* :mod:`.stage` — stage of programme-found cancers against the others, same sites,
+  alliances and years after go-live (descriptive).
 * :mod:`.galleri` — the NHS-Galleri worked example on NHS England's public files.
 """
 

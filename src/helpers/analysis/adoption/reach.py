@@ -167,6 +167,8 @@ def uptake_inequality(
             "estimate": 100 * p,
             "se": 100 * np.sqrt(p * (1 - p) / counts["invited"]),
             "scale": 100.0,
+            "numerator": counts["participated"],
+            "denominator": counts["invited"],
         }
     )
     if order:

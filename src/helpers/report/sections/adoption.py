@@ -14,11 +14,11 @@ from helpers.analysis.adoption import galleri
 from helpers.analysis.adoption.timeline import monthly_totals
 from helpers.config import SUPPRESSION_THRESHOLD, paths
 from helpers.cube import select
+from helpers.errors import ParameterError
 from helpers.registry import alliances, innovations
 from helpers.report import disclosure, plots, tables
 from helpers.report.context import Context, Section
 from helpers.report.sections.inequality import measures_table
-from helpers.stats import compare_proportions
 
 SEED = 20240401
 
@@ -324,8 +324,10 @@ def uptake_equity(ctx: Context, key: str) -> Section:
 
 def _suppressed(groups: pd.DataFrame) -> pd.DataFrame:
     """Participation by group with disclosive counts and rates hidden (flag ``suppressed``)."""
-    return disclosure.suppress(groups.rename(columns={
-        "participated": "numerator", "invited": "denominator", "rate": "value"}))
+    renamed = groups.rename(columns={
+        "participated": "numerator", "invited": "denominator", "rate": "value"})
+    # the groups add up to the invited total: hide a second group when one is hidden
+    return disclosure.suppress(renamed.assign(margin="all"), margins=[["margin"]])
 
 
 def _uptake_table(groups: pd.DataFrame, heading: str, label) -> pd.DataFrame:
@@ -361,37 +363,107 @@ def _equity_measures(measures: pd.DataFrame, caption: str) -> str:
 
 
 def stage_shift(ctx: Context, key: str) -> Section:
-    """Early-stage share of cancers the programme found against the other cancers of its sites."""
+    """Stage of the cancers the programme found against the others of its sites, like with like.
+
+    Same sites, alliance(s) and whole calendar years after go-live
+    (:func:`helpers.analysis.adoption.stage.found_against_others`); descriptive only.
+    """
+    from helpers.analysis.adoption.stage import ALL_ALLIANCES, found_against_others
+
     activity = ctx.activity
     if activity is None:
         return _no_activity(ctx)
     inn = innovations.get(key)
-    base = activity[(activity["innovation"] == key) & (activity["dimension"] == "all")]
+    base = activity[(activity["innovation"] == key) & (activity["dimension"] == "all")
+                    & activity["measure"].isin(["cancers_found", "cancers_found_early"])]
     if ctx.alliance:
         base = base[base["alliance"] == ctx.place]
-    found = base.groupby("measure")["count"].sum()
-    if found.get("cancers_found", 0) == 0:
+    if base["count"].sum() == 0:
         return Section(findings=[f"No cancers found through {_name(inn)} in "
                                  f"{ctx.place} yet."])
-    years = sorted({m[:4] for m in base.loc[base["count"] > 0, "month"]})
-    rows = select(ctx.cube, indicator="early_stage", dimension="site", geography_code=ctx.code,
-                  group=inn.sites, period=years)
-    early_all, staged_all = rows["numerator"].sum(), rows["denominator"].sum()
-    early_found, n_found = found["cancers_found_early"], found["cancers_found"]
-    if disclosure.is_small(pd.Series([early_found, n_found, n_found - early_found])).any():
+    found = base.pivot_table(index=["alliance", "month"], columns="measure", values="count",
+                             aggfunc="sum", fill_value=0).reset_index()
+    staged = select(ctx.cube, indicator="early_stage", dimension="site",
+                    geography_type="alliance", group=list(inn.sites)).rename(
+        columns={"geography_name": "alliance"})
+    compared = found_against_others(found, staged, _timeline(activity, key))
+    label = ctx.place if ctx.alliance else ALL_ALLIANCES
+    if ctx.alliance is None and len(compared) == 1:
+        label = compared["alliance"].iloc[0]
+    row = compared[compared["alliance"] == label]
+    sites = ", ".join(inn.sites).lower()
+    if row.empty:
+        return Section(findings=[f"{ctx.place} has no whole calendar year after going live "
+                                 f"with {_name(inn)} in these data, so its cancers cannot be "
+                                 "compared like with like yet."])
+    r = row.iloc[0]
+    counts = pd.Series([r["found_early"], r["found"] - r["found_early"]])
+    if disclosure.is_small(counts).any():
         return Section(findings=[f"Too few cancers found through {_name(inn)} in {ctx.place} "
                                  f"to report (counts of 1 to {SUPPRESSION_THRESHOLD} are "
                                  "suppressed)."])
-    other_early, other_n = early_all - early_found, staged_all - n_found
-    d, lo, hi = compare_proportions(early_found, n_found, other_early, other_n)
-    sites = ", ".join(inn.sites).lower()
-    words = ("beyond chance" if lo > 0 or hi < 0 else "but the difference is within chance")
-    text = (f"In {ctx.place}, {100 * early_found / n_found:.1f}% of the {n_found:,.0f} cancers "
-            f"found through {_name(inn)} were at stage 1-2, against "
-            f"{100 * other_early / other_n:.1f}% of the other {other_n:,.0f} staged {sites} "
-            f"cancers diagnosed in {_span(years)}: {d:+.1f} points (95% CI {lo:+.1f} to "
-            f"{hi:+.1f}), {words}.")
-    return Section(findings=[text])
+    years = _span([str(r["first_year"]), str(r["last_year"])])
+    where = ctx.place if ctx.alliance else "the same alliances"
+    lo_age, hi_age = inn.age_range
+    findings = [
+        f"In {ctx.place}, {r['found_pct']:.1f}% of the {r['found']:,.0f} {sites} cancers found "
+        f"through {_name(inn)} in {years} were at stage 1-2, against {r['others_pct']:.1f}% of "
+        f"the other {r['others']:,.0f} staged {sites} cancers diagnosed in {where} in the same "
+        f"years: {r['difference']:+.1f} points (95% CI {r['lower']:+.1f} to "
+        f"{r['upper']:+.1f}). This describes the cancers the programme found; it is not "
+        "evidence that the programme found cancers earlier than they would otherwise have "
+        "been found.",
+        f"Held equal: the site ({sites}), the alliance and the calendar years (whole years "
+        "after going live only, each alliance against its own other cancers; the cancers the "
+        "programme found are taken out of the comparison group). Not held equal: age (the "
+        f"stage counts by site cover all ages, so the comparison group includes people "
+        f"outside the eligible {lo_age}-{hi_age}), route to diagnosis, and who chose to take "
+        "part.",
+        "Cancers found by screening-like programmes look earlier for reasons other than "
+        "benefit: lead time (they are found before symptoms, so earlier in their course by "
+        "design), length bias (slow-growing cancers stay longer in the detectable phase and "
+        "are likelier to be picked up) and overdiagnosis (some would never have caused harm). "
+        + ("Whether the checks raised the early-stage share of all lung cancers is estimated "
+           "by the staggered comparison of alliances in the England report."
+           if key == "lung_health_check" else
+           "These data hold no comparative design for this programme, so no claim is made "
+           "that it shifted stage."),
+    ]
+    table = None
+    if ctx.alliance is None and len(compared) > 1:
+        table = _stage_table(compared, inn)
+    return Section(findings=findings, table=table)
+
+
+def _stage_table(compared: pd.DataFrame, inn: innovations.Innovation):
+    """One row per alliance (and the total), small counts and what is built on them hidden."""
+    hidden = (disclosure.is_small(compared["found_early"])
+              | disclosure.is_small(compared["found"] - compared["found_early"])).to_numpy()
+
+    def show(text: str, hide: bool) -> str:
+        return disclosure.SUPPRESSED if hide else text
+
+    table = pd.DataFrame({
+        "Alliance": compared["alliance"],
+        "Years": [_span([str(a), str(b)]) for a, b in
+                  zip(compared["first_year"], compared["last_year"], strict=True)],
+        "Found by the programme": [show(f"{n:,.0f}", h) for n, h in
+                                   zip(compared["found"], hidden, strict=True)],
+        "% stage 1-2, found": [show(f"{v:.1f}", h) for v, h in
+                               zip(compared["found_pct"], hidden, strict=True)],
+        "Other staged cancers": compared["others"].map(lambda n: f"{n:,.0f}"),
+        "% stage 1-2, others": compared["others_pct"].map(lambda v: f"{v:.1f}"),
+        "Difference, points (95% CI)": [
+            show(f"{d:+.1f} ({lo:+.1f} to {hi:+.1f})", h) for d, lo, hi, h in
+            zip(compared["difference"], compared["lower"], compared["upper"], hidden,
+                strict=True)],
+    })
+    return tables.show(table, caption=f"{inn.title}: stage of the cancers it found against "
+                                      "the other cancers of its sites, same alliance and years",
+                       note="Whole calendar years after each alliance went live. Descriptive: "
+                            "lead time, length bias and overdiagnosis make found cancers look "
+                            "earlier; the comparison group includes all ages. Intervals: "
+                            "Newcombe's hybrid score interval for a difference of proportions.")
 
 
 def diffusion_curves(ctx: Context, key: str) -> Section:
@@ -425,8 +497,13 @@ def diffusion_curves(ctx: Context, key: str) -> Section:
 
 
 def lung_check_impact(ctx: Context) -> Section:
-    """Did lung early-stage diagnosis rise where lung health checks started early?"""
-    from helpers.analysis.adoption.impact import early_late_panel, impact
+    """Did lung early-stage diagnosis rise after lung health checks started? Staggered DiD.
+
+    Callaway and Sant'Anna group-time effects with not-yet-treated alliances as
+    controls (:func:`helpers.analysis.adoption.impact.staggered_impact`), shown as
+    an event study with its pre-go-live terms.
+    """
+    from helpers.analysis.adoption.impact import cohort_panel, staggered_impact
 
     activity = ctx.activity
     if activity is None or not ctx.has("early_stage", "site"):
@@ -436,34 +513,88 @@ def lung_check_impact(ctx: Context) -> Section:
                   geography_type="alliance")
     counts = rows.rename(columns={"geography_name": "alliance"})[
         ["alliance", "period", "numerator", "denominator"]]
-    panel = early_late_panel(counts, timeline, early_by="2019-12", late_from="2021-08",
-                             last_period=2021)
-    if not {2019, 2020, 2021} <= set(panel["period"]) or panel["treated"].nunique() < 2:
-        return Section(findings=["This comparison needs diagnosis years 2019 to 2021 and both "
-                                 "early and late adopters in the data; they are not all here."])
-    result = impact(panel, reference_period=2019)
-    avg = result[result["period"] == "post average"].iloc[0]
-    clear = (avg["lower"] > 0 or avg["upper"] < 0) and avg["p_boot"] < 0.05
-    verdict = ("did not change differently, beyond chance" if not clear else
-               f"{'rose' if avg['estimate'] > 0 else 'fell'} more where checks started early, "
-               "beyond chance")
+    panel = cohort_panel(counts, timeline)
+    try:
+        result = staggered_impact(panel)
+    except ParameterError:
+        return Section(findings=["This comparison needs alliances going live in different "
+                                 "years after the first year of the data, with others not "
+                                 "yet live to compare with; these data do not have them."])
+    avg = result[result["event"] == "post average"].iloc[0]
+    events = result[result["event"] != "post average"]
+    pre = events[events["event"].astype(int) < -1]
+    clear = avg["lower"] > 0 or avg["upper"] < 0
+    verdict = (f"{'rose' if avg['estimate'] > 0 else 'fell'} after the checks started, "
+               "compared with alliances not yet running them, beyond chance" if clear else
+               "did not change after the checks started, compared with alliances not yet "
+               "running them, beyond chance")
+    left_out = result.attrs["left_out"]
     findings = [
-        f"Lung cancers found at stage 1-2 {verdict}: average difference in 2020-2021 "
-        f"{avg['estimate']:+.1f} points (95% CI {avg['lower']:+.1f} to {avg['upper']:+.1f}; wild "
-        f"cluster bootstrap {_p(avg['p_boot'])}), comparing the "
-        f"{result.attrs['n_treated']} alliances that started lung health checks by December 2019 "
-        f"with the {result.attrs['n_control']} that started from August 2021 (reference year "
-        "2019). All ages are included, so the effect among the eligible 55-74 year olds is "
-        "larger than this."
+        f"The share of lung cancers found at stage 1-2 {verdict}: on average "
+        f"{avg['estimate']:+.1f} points (95% CI {avg['lower']:+.1f} to {avg['upper']:+.1f}) "
+        f"over the years from go-live, from {int(avg['n_treated'])} alliances in "
+        f"{int(avg['n_cohorts'])} go-live years compared with alliances that had not yet "
+        "started (Callaway and Sant'Anna's staggered difference-in-differences).",
+        _pretrend_sentence(pre),
+        "The counts cover lung cancers at all ages; the checks invite 55-74 year olds, and "
+        "these data have no lung stage counts by age, so the effect among the eligible ages "
+        "is not estimated here."
+        + (f" Left out: {', '.join(left_out)}, live in the first year of the data, with no "
+           "year before to compare with." if left_out else ""),
     ]
+    fig = _event_chart(result, ctx.source_line)
+    title = "Lung health checks: difference in lung early-stage share by year since go-live"
     table = pd.DataFrame({
-        "Period": result["period"].astype(str),
-        "Difference in lung early-stage share, points (95% CI)": [
-            f"{e:+.1f} ({lo:+.1f} to {hi:+.1f})" for e, lo, hi in
-            zip(result["estimate"], result["lower"], result["upper"], strict=True)],
-        "p": result["p_value"].map(lambda v: f"{v:.3f}"),
+        "Years since go-live": [("reference (year before)" if str(e) == "-1" else str(e))
+                                for e in result["event"]],
+        "Difference, points (95% CI)": [
+            "0 (by construction)" if str(e) == "-1" else f"{v:+.1f} ({lo:+.1f} to {hi:+.1f})"
+            for e, v, lo, hi in zip(result["event"], result["estimate"], result["lower"],
+                                    result["upper"], strict=True)],
+        "p": [("" if np.isnan(v) else f"{v:.3f}") for v in result["p_value"]],
+        "Alliances (go-live years)": [
+            "" if np.isnan(n) else f"{int(n)} ({int(c)})"
+            for n, c in zip(result["n_treated"], result["n_cohorts"], strict=True)],
     })
-    return Section(findings=findings, table=tables.show(
-        table, caption="Event study: early against late adopters of lung health checks "
-                       "(alliance and year fixed effects, errors clustered by alliance)",
-        note=""))
+    alt = f"Event-study chart: {title}. " + " ".join(findings[:2])
+    return Section(findings=findings, chart=plots.show(fig, alt), table=tables.show(
+        table, caption="Staggered difference-in-differences (Callaway and Sant'Anna 2021): "
+                       "alliances grouped by go-live year, each compared with alliances not "
+                       "yet live, from the year before its go-live",
+        note="Negative years are pre-go-live checks (zero if trends were parallel). Each "
+             "alliance weighted by its staged lung cancers per year; normal 95% intervals "
+             "from influence functions (each alliance its own cluster), which can be too "
+             "narrow with few alliances. Estimated with the differences package (ATTgt)."))
+
+
+def _pretrend_sentence(pre: pd.DataFrame) -> str:
+    if pre.empty:
+        return ("No year before go-live can be checked for parallel trends with these data, "
+                "so the comparison rests on that assumption untested.")
+    off = pre[(pre["lower"] > 0) | (pre["upper"] < 0)]
+    terms = "; ".join(f"{int(r.event)} years: {r.estimate:+.1f} ({r.lower:+.1f} to "
+                      f"{r.upper:+.1f})" for r in pre.itertuples())
+    if off.empty:
+        return (f"Before go-live the alliances moved alike, within chance ({terms}), which "
+                "supports, but cannot prove, the comparison.")
+    return (f"Before go-live the alliances already differed beyond chance ({terms}): read "
+            "the estimate with caution.")
+
+
+def _event_chart(result: pd.DataFrame, source: str) -> plots.Figure:
+    """Event-study estimates with 95% intervals, the reference year marked."""
+    events = result[result["event"] != "post average"]
+    xs = events["event"].astype(int).to_numpy()
+    fig, ax = plots.figure(figsize=(7, 4))
+    shown = events["event"].astype(int) != -1
+    ax.errorbar(xs[shown], events["estimate"][shown],
+                yerr=[(events["estimate"] - events["lower"])[shown],
+                      (events["upper"] - events["estimate"])[shown]],
+                fmt="o", capsize=3, color=plots.PALETTE[0])
+    ax.plot([-1], [0], "s", color="#555555")
+    ax.axhline(0, color="#555555", linewidth=1)
+    ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=1)
+    ax.set_xticks(xs)
+    return plots.finish(fig, ax, "Lung health checks: staggered event study",
+                        "Years since go-live (-1 = reference)",
+                        "Difference in % at stage 1-2 (points)", source)

@@ -22,6 +22,26 @@ def cleaning_summary(status: dict, source: str, summary: str) -> Section:
                          f"from the <code>{source}</code> source: {summary}.</p>")
 
 
+def referrals(status: dict) -> Section:
+    """The urgent referrals read (the 28-day FDS population), or why the FDS is tumour-only."""
+    got = status.get("referrals")
+    if status.get("source") == "public":
+        return Section()
+    if not got:
+        return Section(findings=[
+            "No referrals file was found, so the 28-day Faster Diagnosis Standard is counted "
+            "among people whose cancer was diagnosed (tumour-only), not over every urgent "
+            "referral as NHS England counts it. Add *referrals*.csv to data/raw/local/ "
+            "(columns in README.md)."])
+    line = (f"Referrals: rows in {got['rows_in']:,} = kept {got['kept']:,} + set aside "
+            f"{got['quarantined']:,}.")
+    reasons = pd.DataFrame({"Reason": list(got["quarantine_reasons"]),
+                            "Rows": [format_count(n) for n in got["quarantine_reasons"].values()]})
+    return Section(findings=[line], table=tables.show(reasons, caption="Referrals set aside, "
+                                                      "by reason", note="") if len(reasons)
+                   else None)
+
+
 def set_aside(reasons: pd.DataFrame):
     """The rows set aside, by reason (a table saying "none" when nothing was)."""
     none = pd.DataFrame({"Reason": ["none"], "Rows": ["0"]})

@@ -4,30 +4,41 @@ Each function takes a :class:`helpers.report.context.Context` and returns a
 :class:`helpers.report.context.Section`; notebooks call one per cell. Measures come
 from :mod:`helpers.stats`; sentences state a gap only where its interval
 excludes "no difference".
+
+Ranks. The SII, RII and concentration indices (ACI, RCI) rank the place's own
+population by deprivation fifth, as PHE's SII (OHID Fingertips Technical Guide,
+"Slope index of inequality (SII)"; PHEindicatormethods ``phe_sii``) and WHO HEAT's
+technical notes define them. To compare alliances, the separately named "SII on
+England's deprivation scale" ranks England's population instead (the England
+overview's :func:`slope_indices` and the x axis of :func:`gradient`). Every table,
+sentence, axis and note says which ranking a figure uses.
+
+One interval per quantity: the difference between the most and least deprived
+fifths (d) carries Newcombe's interval wherever it is shown (the sentences of
+:mod:`helpers.report.narrative` use the same), and is printed to the same number of
+decimals (:data:`DECIMALS`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
+from helpers.analysis import casemix
+from helpers.analysis.inequality.unusual import compare_with_target, is_widened
 from helpers.cube import ENGLAND_CODE, GROUP_SEPARATOR, pool_periods, select
 from helpers.registry import alliances, indicators
 from helpers.registry.schema import ETHNICITIES
-from helpers.report import plots, tables
+from helpers.report import narrative, plots, tables
 from helpers.report.context import Context, Section, unavailable
 from helpers.report.disclosure import suppress
 from helpers.stats import (
     cross_table,
-    funnel_outliers,
     gap_trend,
     maihda,
     measures_by_period,
     national_scale_ranks,
     overdispersed_limits,
-    overdispersion,
     summary_measures,
 )
 from helpers.stats.inequality import SUMMARY_MEASURES, midpoint_ranks
@@ -35,6 +46,15 @@ from helpers.stats.inequality import SUMMARY_MEASURES, midpoint_ranks
 SEED = 20240401
 HEADLINE_MEASURES = ("d", "r", "sii", "rii", "rci", "paf")
 ETHNIC_REFERENCE = "White"
+DECIMALS = {"d": 1, "sii": 1, "sii_logistic": 1, "sii_national": 1, "par": 1, "paf": 1}
+"""Decimal places: percentages and gaps in percentage points to 1, as the percentages and the
+narrative's sentences; every other measure (ratios, indices) to 2."""
+RANK_LABELS = {"own": "own population", "national": "England's population"}
+"""The table's "Ranks" column: whose population a rank-based measure ranks."""
+RANKS_NOTE = ("The SII, RII and concentration indices rank {place}'s own population by "
+              "deprivation fifth (PHE's SII, OHID Fingertips Technical Guide; WHO HEAT); the SII "
+              "on England's deprivation scale ranks England's population instead, so alliances "
+              "can be compared (population: the indicator's denominator, e.g. staged cancers).")
 SIGNIFICANCE_WORDS = {
     "High (0.001)": "above the 99.8% limit",
     "High (0.025)": "above the 95% limit",
@@ -47,15 +67,20 @@ def measure_inputs(place_rows: pd.DataFrame, dimension: str) -> pd.DataFrame:
     """Rows of one place (with numerator, denominator, value) -> summary_measures input.
 
     ``population`` is the indicator's denominator (e.g. staged tumours), ``se``
-    the binomial standard error in percentage points, ``order`` 1 = most deprived.
+    the binomial standard error in percentage points, ``order`` 1 = most deprived;
+    ``numerator`` and ``denominator`` are kept so the difference gets Newcombe's
+    interval.
     """
     rows = place_rows[place_rows["group"] != "Not known"]
     p = rows["value"] / 100
     out = pd.DataFrame({
         "group": rows["group"].to_numpy(),
+        "numerator": rows["numerator"].astype(float).to_numpy(),
+        "denominator": rows["denominator"].astype(float).to_numpy(),
         "population": rows["denominator"].astype(float).to_numpy(),
         "estimate": rows["value"].to_numpy(),
         "se": (100 * np.sqrt(p * (1 - p) / rows["denominator"].astype(float))).to_numpy(),
+        "scale": 100.0,
     })
     if dimension == "imd_quintile":
         out["order"] = out["group"].astype(int)
@@ -71,7 +96,12 @@ def _england_rank_population(ctx: Context, key: str) -> pd.Series:
 
 def place_measures(ctx: Context, key: str, dimension: str,
                    rows: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Summary measures for the context's place, on the national deprivation scale."""
+    """Summary measures for the context's place.
+
+    The SII, RII, ACI and RCI rank the place's own population (PHE, HEAT); for
+    deprivation the result also holds ``sii_national``, the SII on England's
+    deprivation scale (England's population ranks, the place's weights).
+    """
     ind = indicators.get(key)
     rows = ctx.pooled_groups(key, dimension) if rows is None else rows
     groups = measure_inputs(rows[rows["place"] == ctx.place], dimension)
@@ -83,8 +113,26 @@ def place_measures(ctx: Context, key: str, dimension: str,
                             reference=reference, seed=SEED)
 
 
+def _reported(row: pd.Series) -> bool:
+    return bool(np.isfinite(row["estimate"]))
+
+
 def _clear(row: pd.Series) -> bool:
-    return not (row["lower"] <= row["null"] <= row["upper"])
+    return _reported(row) and not (row["lower"] <= row["null"] <= row["upper"])
+
+
+def measure_numbers(measure: str, estimate: float, lower: float,
+                    upper: float) -> tuple[str, str, str]:
+    """A measure's estimate and limits as printed everywhere (:data:`DECIMALS` places)."""
+    k = DECIMALS.get(measure, 2)
+    return f"{estimate:.{k}f}", f"{lower:.{k}f}", f"{upper:.{k}f}"
+
+
+def _measure_label(measure: str) -> str:
+    """The measure's name for a sentence, with its ranking when it has one."""
+    info = SUMMARY_MEASURES[measure]
+    name = info.name.lower().replace("england's", "England's")
+    return f"{name} (own-population ranks)" if info.ranking == "own" else name
 
 
 def _worst_group(ctx: Context, key: str, dimension: str) -> str | None:
@@ -101,9 +149,11 @@ def _worst_group(ctx: Context, key: str, dimension: str) -> str | None:
 
 def _measure_sentence(ctx: Context, ind: indicators.Indicator, row: pd.Series,
                       dimension: str = "imd_quintile", worst: str | None = None) -> str:
-    name = SUMMARY_MEASURES[row["measure"]].name
-    numbers = f"{row['estimate']:.2f} (95% CI {row['lower']:.2f} to {row['upper']:.2f})"
-    head = f"{ctx.place}, {ind.short.lower()}: {name.lower()} {numbers}"
+    label = _measure_label(row["measure"])
+    if not _reported(row):
+        return f"{ctx.place}, {ind.short.lower()}: {label} {row['note']}."
+    est, lo, hi = measure_numbers(row["measure"], row["estimate"], row["lower"], row["upper"])
+    head = f"{ctx.place}, {ind.short.lower()}: {label} {est} (95% CI {lo} to {hi})"
     if not _clear(row):
         return f"{head}; the interval includes no difference, so no gap is claimed."
     if dimension != "imd_quintile":
@@ -115,17 +165,36 @@ def _measure_sentence(ctx: Context, ind: indicators.Indicator, row: pd.Series,
 
 
 def measures_table(sm: pd.DataFrame) -> pd.DataFrame:
-    """Summary measures for display: name, estimate with interval, beyond chance, reading."""
-    return pd.DataFrame({
+    """Summary measures for display: name, ranks, estimate with interval, beyond chance, reading.
+
+    The "Ranks" column (whose population a rank-based measure ranks) is left out
+    when no measure has ranks (e.g. ethnic groups).
+
+    Numbers are printed as in the sentences (:func:`measure_numbers`). A measure
+    that is not reported (e.g. a linear RII whose fitted line is at or below zero
+    at one end) says so, and why, instead of showing a number.
+    """
+    notes = sm["note"] if "note" in sm else pd.Series("", index=sm.index)
+    estimates, chance, readings = [], [], []
+    for (_, r), note in zip(sm.iterrows(), notes, strict=True):
+        info = SUMMARY_MEASURES[r["measure"]]
+        if not _reported(r):
+            estimates.append("not reported")
+            chance.append("n/a")
+            readings.append(f"{str(note)[:1].upper()}{str(note)[1:]}. {r['description']}")
+            continue
+        est, lo, hi = measure_numbers(r["measure"], r["estimate"], r["lower"], r["upper"])
+        estimates.append(f"{est} ({lo} to {hi})")
+        chance.append("n/a" if info.kind == "spread" else ("yes" if _clear(r) else "no"))
+        readings.append(r["description"])
+    table = pd.DataFrame({
         "Measure": [SUMMARY_MEASURES[m].name for m in sm["measure"]],
-        "Estimate (95% CI)": [f"{e:.2f} ({lo:.2f} to {hi:.2f})"
-                              for e, lo, hi in zip(sm["estimate"], sm["lower"], sm["upper"],
-                                                   strict=True)],
-        "Beyond chance?": ["n/a" if SUMMARY_MEASURES[m].kind == "spread" else
-                           ("yes" if _clear(r) else "no") for m, (_, r) in
-                           zip(sm["measure"], sm.iterrows(), strict=True)],
-        "Reading": sm["description"].to_numpy(),
+        "Ranks": [RANK_LABELS.get(SUMMARY_MEASURES[m].ranking, "n/a") for m in sm["measure"]],
+        "Estimate (95% CI)": estimates,
+        "Beyond chance?": chance,
+        "Reading": readings,
     })
+    return table if (table["Ranks"] != "n/a").any() else table.drop(columns="Ranks")
 
 
 def summary_table(ctx: Context, key: str, dimension: str) -> Section:
@@ -137,18 +206,30 @@ def summary_table(ctx: Context, key: str, dimension: str) -> Section:
     worst = None if dimension == "imd_quintile" else _worst_group(ctx, key, dimension)
     findings = [_measure_sentence(ctx, ind, r, dimension, worst) for _, r in sm.iterrows()
                 if r["measure"] == "d"]
+    if label := narrative.population_label(key, ctx.status):
+        findings.append(f"Counted {label}.")
     table = measures_table(sm)
     words = "deprivation (national quintiles)" if dimension == "imd_quintile" else \
         f"ethnic group (against the {ETHNIC_REFERENCE} group)"
+    note = ("Positive gaps (ratios above 1) mean the disadvantaged group is worse off. The "
+            "difference has Newcombe's 95% interval, as in the sentences; percentages and gaps "
+            "in percentage points are given to 1 decimal place, ratios and indices to 2.")
+    if dimension == "imd_quintile":
+        note += " " + RANKS_NOTE.format(place=ctx.place)
     return Section(findings=findings, table=tables.show(
         table, caption=f"{ind.short}: summary measures of inequality by {words}, "
                        f"{ctx.place}, {ctx.pooled_label(key)}",
-        note="Positive gaps (ratios above 1) mean the disadvantaged group is worse off. Slope "
-             "and concentration indices use England's deprivation ranks, so alliances compare."))
+        note=note))
 
 
 def gradient(ctx: Context, key: str) -> Section:
-    """The gradient across national deprivation quintiles with the fitted slope (SII)."""
+    """The gradient on England's deprivation scale, with its fitted line.
+
+    The x axis places each fifth at its rank in England's population, so the
+    fitted line is the "SII on England's deprivation scale" (``sii_national``),
+    the figure that compares alliances; the standard SII, ranking the alliance's
+    own population, is in :func:`summary_table`.
+    """
     if (missing := unavailable(ctx, key, "imd_quintile")) is not None:
         return missing
     ind = indicators.get(key)
@@ -160,10 +241,11 @@ def gradient(ctx: Context, key: str) -> Section:
     sm = place_measures(ctx, key, "imd_quintile", rows)
     slope, intercept = np.polyfit(place["rank"], place["value"], 1,
                                   w=np.sqrt(place["denominator"].astype(float)))
-    sii = sm[sm["measure"] == "sii"].iloc[0] if (sm["measure"] == "sii").any() else None
+    shown = sm[sm["measure"] == "sii_national"]
+    sii = shown.iloc[0] if len(shown) else None
     verdict = ("a gradient beyond chance" if sii is not None and _clear(sii)
                else "no gradient beyond chance")
-    title = (f"{ctx.place}: {ind.short.lower()} across deprivation, {verdict} "
+    title = (f"{ctx.place}: {ind.short.lower()} across England's deprivation scale, {verdict} "
              f"({ctx.pooled_label(key)})")
     fig, ax = plots.figure(figsize=(8, 4.2))
     err = [place["value"] - place["lower"], place["upper"] - place["value"]]
@@ -171,14 +253,15 @@ def gradient(ctx: Context, key: str) -> Section:
                 color=plots.PALETTE[1], label=f"{ctx.place}, by quintile")
     xs = np.array([0.0, 1.0])
     ax.plot(xs, intercept + slope * xs, color=plots.PALETTE[0], linestyle="--",
-            label="fitted slope (SII)")
+            label="fitted line: SII on England's deprivation scale")
     ax.set_xlim(-0.02, 1.02)
     for g, r in zip(place["group"], place["rank"], strict=True):
         ax.annotate(tables.IMD_LABELS[g], (r, ax.get_ylim()[0]), fontsize=8, ha="center",
                     va="bottom", color="#555555")
     ax.legend(frameon=False, loc="lower right")
-    fig = plots.finish(fig, ax, title, "Position on England's deprivation ranking "
-                        "(0 = most deprived, 1 = least deprived)", ind.axis_label, ctx.source_line)
+    fig = plots.finish(fig, ax, title, "England's deprivation scale: cumulative share of "
+                       "England's population (0 = most deprived, 1 = least)",
+                       ind.axis_label, ctx.source_line)
     findings = [_measure_sentence(ctx, ind, sii)] if sii is not None else []
     alt = f"Chart: {title}. " + "; ".join(
         f"quintile {g}: {v:.1f}%" for g, v in zip(place["group"], place["value"], strict=True))
@@ -196,7 +279,9 @@ def intersection(ctx: Context, key: str) -> Section:
     parts = rows["group"].str.split(GROUP_SEPARATOR, expand=True, regex=False)
     rows = rows.assign(imd_quintile=parts[0], ethnicity=parts[1])
     rows = rows[rows["ethnicity"] != "Not known"]
-    cells = suppress(cross_table(rows, "imd_quintile", "ethnicity"))
+    # each fifth's row and each ethnic group's column add up to a total shown elsewhere
+    cells = suppress(cross_table(rows, "imd_quintile", "ethnicity"),
+                     margins=[["imd_quintile"], ["ethnicity"]])
     ethnic = [e for e in ETHNICITIES if e in set(cells["ethnicity"])]
     grid = cells.pivot(index="imd_quintile", columns="ethnicity", values="value")
     grid = grid.reindex(columns=ethnic).rename(index=tables.IMD_LABELS)
@@ -209,14 +294,8 @@ def intersection(ctx: Context, key: str) -> Section:
     result = maihda(rows, ["imd_quintile", "ethnicity"])
     flagged = result.strata[result.strata["flag"] != "as main effects predict"]
     flagged = flagged[flagged["denominator"] >= 30]
-    findings = [
-        f"Differences between the {len(result.strata)} deprivation-by-ethnicity groups: "
-        f"{100 * result.vpc_null:.1f}% of the variation in {ind.short.lower()} lies between "
-        f"groups (variance partition coefficient), and deprivation and ethnicity on their own "
-        f"explain {100 * result.pcv:.0f}% of it (proportional change in variance)."
-        if np.isfinite(result.pcv) else
-        "The groups hardly differ, so there is nothing for an intersection to add."
-    ]
+    findings = [_maihda_sentence(result, ind) if np.isfinite(result.pcv) else
+                "The groups hardly differ, so there is nothing for an intersection to add."]
     worse_flag = ("lower than main effects predict" if ind.higher_is_better
                   else "higher than main effects predict")
     worse = flagged[flagged["flag"] == worse_flag]
@@ -234,8 +313,29 @@ def intersection(ctx: Context, key: str) -> Section:
     return Section(findings=findings, chart=plots.show(fig, alt))
 
 
+def _maihda_sentence(result, ind: indicators.Indicator) -> str:
+    """Between-group variation (VPC) and how much deprivation and ethnicity explain (PCV)."""
+    lo, hi = result.vpc_null_ci
+    head = (f"{100 * result.vpc_null:.1f}% (95% interval {100 * lo:.1f}% to {100 * hi:.1f}%) "
+            f"of the variation in {ind.short.lower()} lies between the {len(result.strata)} "
+            "deprivation-by-ethnicity groups (variance partition coefficient of a binomial "
+            "multilevel model). ")
+    if result.sigma2_main == 0:
+        return head + ("Deprivation and ethnicity on their own explain all of it: once both are "
+                       "allowed for, the groups vary no more than chance allows.")
+    low, high = result.pcv_ci
+    rest = (f"; the rest is more than chance (p = {result.interaction_p_value:.3f})"
+            if result.interaction_p_value < 0.05 else ", and the rest is within chance")
+    return head + (f"Deprivation and ethnicity on their own explain {100 * result.pcv:.0f}% of "
+                   f"it (95% interval {100 * low:.0f}% to {100 * high:.0f}%){rest}.")
+
+
 def gap_over_time(ctx: Context, key: str) -> Section:
-    """The gap (difference and SII) by year, and whether it is widening or narrowing."""
+    """The gap (difference and SII) by year, and whether it is widening or narrowing.
+
+    Each year's SII ranks that year's own population of the place (PHE's SII);
+    the difference has Newcombe's interval, as everywhere else.
+    """
     if (missing := unavailable(ctx, key, "imd_quintile")) is not None:
         return missing
     ind = indicators.get(key)
@@ -246,8 +346,6 @@ def gap_over_time(ctx: Context, key: str) -> Section:
     for period, part in place.groupby("period"):
         frames.append(measure_inputs(part, "imd_quintile").assign(period=int(period[:4])))
     groups = pd.concat(frames, ignore_index=True)
-    rank_pop = _england_rank_population(ctx, key)
-    groups = national_scale_ranks(groups, rank_pop)
     by_year = measures_by_period(groups, ordered=True, higher_is_better=ind.higher_is_better,
                                  seed=SEED)
     by_year = by_year[by_year["measure"].isin(["d", "sii"])]
@@ -259,47 +357,61 @@ def gap_over_time(ctx: Context, key: str) -> Section:
         if m in trend.index:
             t = trend.loc[m]
             findings.append(
-                f"{SUMMARY_MEASURES[m].name}: {t['trend']} ({t['slope']:+.2f} points a year, "
-                f"95% CI {t['lower']:+.2f} to {t['upper']:+.2f})."
+                f"{_measure_label(m).capitalize()}: {t['trend']} ({t['slope']:+.2f} points a "
+                f"year, 95% CI {t['lower']:+.2f} to {t['upper']:+.2f})."
             )
     table = by_year.pivot(index="period", columns="measure", values="estimate")
     shown = pd.DataFrame({"Year": table.index})
     for m in ("d", "sii"):
         part = by_year[by_year["measure"] == m].set_index("period")
-        shown[SUMMARY_MEASURES[m].name + " (95% CI)"] = [
-            f"{part.loc[y, 'estimate']:.1f} ({part.loc[y, 'lower']:.1f} to "
-            f"{part.loc[y, 'upper']:.1f})" for y in table.index]
+        heading = SUMMARY_MEASURES[m].name + (" (own-population ranks)"
+                                              if SUMMARY_MEASURES[m].ranking == "own" else "")
+        shown[heading + " (95% CI)"] = [
+            "{} ({} to {})".format(*measure_numbers(m, *part.loc[y, ["estimate", "lower",
+                                                                     "upper"]]))
+            for y in table.index]
     return Section(findings=findings, table=tables.show(
         shown, caption=f"{ind.short}: the deprivation gap by year, {ctx.place}",
-        note="Positive = the most deprived are worse off. 'Widening' or 'narrowing' is said only "
+        note="Positive = the most deprived are worse off. The difference has Newcombe's 95% "
+             "interval; each year's SII ranks that year's population of "
+             f"{ctx.place} by deprivation fifth (PHE). 'Widening' or 'narrowing' is said only "
              "when the interval of the yearly change excludes zero."))
 
 
 def funnel(ctx: Context, key: str) -> Section:
     """Funnel plot: alliances against England, or an alliance's local authorities against it.
 
-    Limits at 95% and 99.8%, widened for overdispersion (additive random effects,
-    Spiegelhalter 2005) when the units vary more than chance allows.
+    The chart, its sentences and the tables use one rule
+    (:func:`helpers.analysis.inequality.unusual.compare_with_target`): 95% and
+    99.8% limits around the comparator, widened for overdispersion (additive
+    random effects, Spiegelhalter 2005) only when overdispersion is detected.
+    Local authorities are pooled over all years, as in their table; alliances
+    are shown for the latest year, as in the ranking of alliances.
     """
     level = "alliance" if ctx.alliance is None else "lad"
     if (missing := unavailable(ctx, key, "lad" if level == "lad" else "all")) is not None:
         return missing
     ind = indicators.get(key)
-    units = pool_periods(select(ctx.cube, indicator=key, geography_type=level,
-                                parent_code=ctx.code if level == "lad" else None))
-    target_rows = pool_periods(select(ctx.cube, indicator=key, geography_code=ctx.code))
+    if level == "lad":
+        units = pool_periods(select(ctx.cube, indicator=key, geography_type="lad",
+                                    parent_code=ctx.code))
+        target_rows = select(ctx.cube, indicator=key, geography_code=ctx.code)
+        period = ctx.pooled_label(key)
+    else:
+        period = ctx.latest(key)
+        units = select(ctx.cube, indicator=key, geography_type="alliance", period=period)
+        target_rows = select(ctx.cube, indicator=key, geography_code=ctx.code, period=period)
     target = float(target_rows["numerator"].sum() / target_rows["denominator"].sum())
-    od = overdispersion(units["numerator"], units["denominator"], statistic="proportion")
-    od_target = replace(od, target=target)
-    method = "additive" if od.tau2 > 0 else "multiplicative"
+    judged = compare_with_target(units, target)
+    model = judged.attrs["model"]
     limits = overdispersed_limits(np.linspace(units["denominator"].min() * 0.8,
                                               units["denominator"].max() * 1.1, 200),
-                                  od_target, method=method)
-    outliers = funnel_outliers(units[["geography_name", "numerator", "denominator"]],
-                               statistic="proportion", od=od_target, method=method)
+                                  model, method="additive")
+    outliers = judged[judged["verdict"].isin(["higher", "lower"])].assign(
+        value=lambda d: d["numerator"] / d["denominator"])
     where = "alliances" if level == "alliance" else f"local authorities of {ctx.place}"
     title = (f"{ind.short}: {len(outliers)} of {len(units)} {where} outside the 95% limits "
-             f"({ctx.pooled_label(key)})")
+             f"({period})")
     fig, ax = plots.figure(figsize=(8, 4.6))
     ax.scatter(units["denominator"], 100 * units["numerator"] / units["denominator"],
                color=plots.PALETTE[0], zorder=3)
@@ -317,23 +429,74 @@ def funnel(ctx: Context, key: str) -> Section:
     fig = plots.finish(fig, ax, title, f"Number of {ind.denominator_label}"[:70],
                         f"% {ind.numerator_label}", ctx.source_line)
     findings = [
-        f"Against {ctx.place} ({100 * target:.1f}%), the {where} vary "
-        + ("more than chance allows (overdispersion), so the limits are widened."
-           if od.p_value < 0.05 else "about as much as chance allows.")
+        f"Against {ctx.place} ({100 * target:.1f}%, {period}), the {where} vary "
+        + ("more than chance allows (overdispersion detected), so the limits are widened."
+           if is_widened(model) else
+           "about as much as chance allows, so the limits are not widened.")
     ]
     if len(outliers):
-        findings.append("Outside the limits: " + "; ".join(
+        findings.append("Outside the 95% limits: " + "; ".join(
             f"{r.geography_name} {100 * r.value:.1f}% "
             f"({SIGNIFICANCE_WORDS.get(r.significance, r.significance)})"
-            for r in outliers.itertuples()) + ".")
+            for r in outliers.itertuples()) + ". The tables use the same limits.")
     alt = f"Funnel plot: {title}. " + "; ".join(
         f"{n}: {100 * a / b:.1f}% of {b:,.0f}" for n, a, b in
         zip(units["geography_name"], units["numerator"], units["denominator"], strict=True))
     return Section(findings=findings, chart=plots.show(fig, alt))
 
 
+def casemix_funnel(ctx: Context, key: str = "early_stage") -> Section:
+    """England overview: alliances' early diagnosis adjusted for case mix, on a ratio funnel.
+
+    Observed / expected stage 1-2 diagnoses (expected from England's shares by
+    site, age band and sex) against the expected count, with 95% and 99.8%
+    limits around 1 from the same rule as every other verdict
+    (:mod:`helpers.analysis.inequality.unusual`), for the latest year.
+    """
+    if ctx.alliance is not None or not casemix.available(ctx.cube, key):
+        return Section()
+    ind = indicators.get(key)
+    period = ctx.latest(key)
+    adjusted = casemix.with_verdicts(ctx.cube, period, key)
+    model = adjusted.attrs["model"]
+    limits = overdispersed_limits(np.linspace(adjusted["expected"].min() * 0.8,
+                                              adjusted["expected"].max() * 1.1, 200),
+                                  model, method="additive", multiplier=1)
+    unusual = adjusted[adjusted["versus_england"].isin(["higher", "lower"])]
+    title = (f"{ind.short}, adjusted for case mix: {len(unusual)} of {len(adjusted)} alliances "
+             f"outside the 95% limits ({period})")
+    fig, ax = plots.figure(figsize=(8, 4.6))
+    ax.scatter(adjusted["expected"], adjusted["ratio"], color=plots.PALETTE[0], zorder=3)
+    for col, style, label in zip([c for c in limits.columns if c.endswith("_limit")],
+                                 ["--", "--", ":", ":"],
+                                 ["95% limits", None, "99.8% limits", None], strict=False):
+        ax.plot(limits["denominator"], limits[col], color="#777777", linestyle=style,
+                linewidth=1, label=label)
+    ax.axhline(1.0, color="#333333", linewidth=1, label="England (ratio 1)")
+    ax.legend(fontsize=8, loc="upper right", frameon=True)
+    for r in unusual.itertuples():
+        ax.annotate(r.geography_name, (r.expected, r.ratio), fontsize=8, xytext=(4, 2),
+                    textcoords="offset points")
+    fig = plots.finish(fig, ax, title, "Expected stage 1-2 diagnoses (England's shares by site, "
+                       "age band and sex)", "Observed / expected", ctx.source_line)
+    findings = [narrative.case_mix_summary(adjusted, period)]
+    if len(unusual):
+        findings.append("Outside the 95% limits once case mix is allowed for: " + "; ".join(
+            f"{r.geography_name} (ratio {r.ratio:.2f}, adjusted {r.value:.1f}%)"
+            for r in unusual.itertuples()) + ".")
+    alt = f"Funnel plot: {title}. " + "; ".join(
+        f"{r.geography_name}: ratio {r.ratio:.2f} with {r.expected:,.0f} expected"
+        for r in adjusted.itertuples())
+    return Section(findings=findings, chart=plots.show(fig, alt))
+
+
 def slope_indices(ctx: Context, key: str) -> Section:
-    """England overview: each alliance's slope index on the national scale, and a quadrant chart."""
+    """England overview: each alliance's SII on England's deprivation scale, and a quadrant chart.
+
+    The measure is ``sii_national``: ranks from England's population by
+    deprivation fifth, so every alliance sits on the same scale. It is not PHE's
+    SII, which ranks an area's own population (OHID Fingertips Technical Guide).
+    """
     if (missing := unavailable(ctx, key, "imd_quintile")) is not None:
         return missing
     ind = indicators.get(key)
@@ -343,20 +506,23 @@ def slope_indices(ctx: Context, key: str) -> Section:
         sub = Context(cube=ctx.cube, status=ctx.status, alliance=alliances.by_code(code))
         sm = place_measures(sub, key, "imd_quintile").set_index("measure")
         overall = pool_periods(select(ctx.cube, indicator=key, geography_code=code))
-        if "sii" not in sm.index:
+        if "sii_national" not in sm.index:
             continue
-        records.append({"geography_name": sub.place, "value": sm.loc["sii", "estimate"],
-                        "lower": sm.loc["sii", "lower"], "upper": sm.loc["sii", "upper"],
+        row = sm.loc["sii_national"]
+        records.append({"geography_name": sub.place, "value": row["estimate"],
+                        "lower": row["lower"], "upper": row["upper"],
                         "level": 100 * overall["numerator"].sum() / overall["denominator"].sum()})
     sii = pd.DataFrame(records).sort_values("value", ascending=False)
     eng = pool_periods(select(ctx.cube, indicator=key, geography_code=ENGLAND_CODE))
     eng_level = 100 * eng["numerator"].sum() / eng["denominator"].sum()
     clear = int((sii["lower"] > 0).sum())
-    title = (f"{ind.short}: slope index of inequality, national scale - the most deprived are "
-             f"worse off beyond chance in {clear} of {len(sii)} alliances")
+    name = SUMMARY_MEASURES["sii_national"].name
+    title = (f"{ind.short}: {name.lower().replace('england', 'England')} - the most deprived "
+             f"are worse off beyond chance in {clear} of {len(sii)} alliances")
     chart = plots.dots(sii, category="geography_name", title=title, source=ctx.source_line,
-                       xlabel="Slope index of inequality, percentage points (positive = most "
-                              "deprived worse off)", reference={"No gap": 0.0})
+                       xlabel="SII on England's deprivation scale (England's population ranks), "
+                              "percentage points (positive = most deprived worse off)",
+                       reference={"No gap": 0.0})
     fig, ax = plots.figure(figsize=(8, 5.5))
     ax.scatter(sii["level"], sii["value"], color=plots.PALETTE[0])
     for r in sii.itertuples():
@@ -368,14 +534,18 @@ def slope_indices(ctx: Context, key: str) -> Section:
     quad_title = (f"{ind.short}: overall level against the deprivation gap ({better} = better "
                   "overall, lower = smaller gap)")
     fig = plots.finish(fig, ax, quad_title, f"Overall % ({ctx.pooled_label(key)}); dashed: "
-                        f"England {eng_level:.1f}%", "SII, points (dotted: median alliance)",
-                        ctx.source_line)
+                        f"England {eng_level:.1f}%", "SII on England's deprivation scale, "
+                        "points (dotted: median alliance)", ctx.source_line)
+    low, high = (measure_numbers("sii_national", v, v, v)[0]
+                 for v in (sii["value"].min(), sii["value"].max()))
     findings = [f"The most deprived are worse off beyond chance in {clear} of {len(sii)} "
-                f"alliances; the slope index ranges from {sii['value'].min():.1f} to "
-                f"{sii['value'].max():.1f} percentage points."]
+                f"alliances on England's deprivation scale; this SII, which ranks England's "
+                f"population so that alliances compare, ranges from {low} to {high} percentage "
+                "points. It is not PHE's SII, which ranks each alliance's own population (shown "
+                "in each alliance's report)."]
     alt = f"Chart: {title}. " + "; ".join(
         f"{n}: {v:.1f}" for n, v in zip(sii["geography_name"], sii["value"], strict=True))
     return Section(findings=findings, chart=plots.show(chart, alt),
                    table=plots.show(fig, f"Quadrant chart: {quad_title}. " + "; ".join(
-                       f"{r.geography_name}: level {r.level:.1f}%, SII {r.value:.1f}"
-                       for r in sii.itertuples())))
+                       f"{r.geography_name}: level {r.level:.1f}%, SII on England's scale "
+                       f"{r.value:.1f}" for r in sii.itertuples())))

@@ -13,13 +13,16 @@ import html
 
 import pandas as pd
 
+from helpers.analysis import casemix
+from helpers.analysis.ambition import year_reached
 from helpers.analysis.inequality import where_to_act as priorities
 from helpers.analysis.inequality.gaps import fifth_gaps, first_row
-from helpers.cube import select
+from helpers.cube import ENGLAND_CODE, pool_periods, select
 from helpers.registry import indicators
 from helpers.registry.schema import AGE_BANDS
 from helpers.report import narrative, plots, tables
 from helpers.report.context import Context, Section, unavailable
+from helpers.report.disclosure import SUPPRESSED, footnote, format_count
 
 ETHNIC_ORDER = ("White", "Asian", "Black", "Mixed", "Other", "Not known")
 
@@ -65,18 +68,94 @@ def key_findings(ctx: Context) -> Section:
                       first_row(rows, place="England", period=latest))
         if place is not None and eng is not None and ctx.alliance is not None:
             findings.append(narrative.versus_england(ctx.place, early, place, eng))
+    if ctx.alliance is not None and ctx.has("early_stage"):
+        adjusted = adjusted_for_case_mix(ctx, "early_stage", ctx.latest("early_stage"))
+        if adjusted is not None and (adjusted["geography_code"] == ctx.code).any():
+            mine = adjusted[adjusted["geography_code"] == ctx.code].iloc[0]
+            findings.append(narrative.case_mix_place(ctx.place, mine, adjusted.attrs["england"],
+                                                     ctx.latest("early_stage")))
+    if ctx.has("early_stage"):
+        trend_rows = _ambition_rows(ctx, [ctx.code])
+        if len(trend_rows):
+            findings.append(narrative.ambition_year(ctx.place, indicators.get("early_stage"),
+                                                    trend_rows.iloc[0]))
     if ctx.has("early_stage", "imd_quintile"):
-        findings += _deprivation_findings(
-            ctx, indicators.get("early_stage"),
-            ctx.pooled_groups("early_stage", "imd_quintile"))
+        pooled = _deprivation_findings(ctx, indicators.get("early_stage"),
+                                       ctx.pooled_groups("early_stage", "imd_quintile"))
+        # the other key findings are for the latest year: say that this one is pooled
+        findings += [f"Pooled over {ctx.pooled_label('early_stage')}: {s}" for s in pooled]
     for key in indicators.WAITING_TIME_INDICATORS:
         if not ctx.has(key):
             continue
         part = tables.place_vs_england(ctx.cube, ctx.code, key)
         latest = first_row(part, place=ctx.place, period=ctx.latest(key))
         if latest is not None:
-            findings.append(narrative.against_target(ctx.place, indicators.get(key), latest))
+            sentence = narrative.against_target(ctx.place, indicators.get(key), latest)
+            if sentence and (label := narrative.population_label(key, ctx.status)):
+                sentence = f"{sentence[:-1]} ({label})."
+            findings.append(sentence)
     return Section(intro="<h2>Key findings</h2>", findings=findings)
+
+
+def _ambition_rows(ctx: Context, codes: list[str]) -> pd.DataFrame:
+    """Yearly early-stage counts of the given places -> :func:`year_reached` (3+ years)."""
+    rows = select(ctx.cube, indicator="early_stage", geography_code=codes)
+    if rows["period"].nunique() < 3:
+        return pd.DataFrame()
+    ambition = indicators.get("early_stage").ambition
+    return year_reached(rows, ambition.value)
+
+
+def ambition_trend(ctx: Context) -> Section:
+    """Early diagnosis against the 2028 ambition: when each place would reach 75% on trend."""
+    if (missing := unavailable(ctx, "early_stage", "all")) is not None:
+        return missing
+    ind = indicators.get("early_stage")
+    ambition = ind.ambition
+    alliances_ = sorted(select(ctx.cube, indicator="early_stage",
+                               geography_type="alliance")["geography_code"].unique())
+    codes = [ctx.code] if ctx.alliance is not None else alliances_
+    rows = _ambition_rows(ctx, [*codes, ENGLAND_CODE])
+    if rows.empty:
+        return Section(findings=["At least three years are needed to estimate a trend "
+                                 "towards the 2028 ambition; these data have fewer."])
+    findings = [
+        f"The NHS Long Term Plan's ambition is that {ambition.value:g}% of cancers be "
+        f"diagnosed at stage 1 or 2 by {ambition.start.year}. It is an ambition for "
+        f"{ambition.start.year}, not a target for the years shown, so no year is said to "
+        "have missed it."
+    ]
+    for _, r in rows.iterrows():
+        if r["geography_code"] == ctx.code or ctx.alliance is None and r[
+                "geography_code"] == ENGLAND_CODE:
+            findings.append(narrative.ambition_year(r["geography_name"], ind, r))
+    if ctx.alliance is None:
+        on = int((rows["status"] == "on trend").sum() - (
+            rows.loc[rows["geography_code"] == ENGLAND_CODE, "status"] == "on trend").sum())
+        findings.append(f"{on} of {len(alliances_)} alliances are rising beyond chance "
+                        f"towards {ambition.value:g}%; the others are not on current trend.")
+
+    def fmt_year(r: pd.Series) -> str:
+        if r["status"] != "on trend":
+            return "already reached" if r["status"] == "reached" else "not on current trend"
+        return f"{r['year']:.0f} ({r['year_lower']:.0f} to {r['year_upper']:.0f})"
+
+    table = pd.DataFrame({
+        "Area": rows["geography_name"],
+        f"Latest year ({rows['years'].iloc[0][-4:]})": [f"{v:.1f}%" for v in rows["latest"]],
+        "Change a year, points (95% CI)": [
+            f"{b:+.1f} ({lo:+.1f} to {hi:+.1f})" for b, lo, hi in
+            zip(rows["slope"], rows["slope_lower"], rows["slope_upper"], strict=True)],
+        f"Year {ambition.value:g}% reached on trend (95% interval)": [
+            fmt_year(r) for _, r in rows.iterrows()],
+    })
+    return Section(findings=findings, table=tables.show(
+        table, caption=f"Early diagnosis: the {ambition.value:g}% ambition for "
+                       f"{ambition.start.year} on current trends ({rows['years'].iloc[0]})",
+        note=("Weighted least-squares line through the yearly shares (binomial weights, "
+              "dispersion-scaled); the interval comes from the slope's 95% interval. A "
+              "straight-line extrapolation: the 2020 pandemic year and any change in "
+              "services make it a rough guide, not a forecast.")))
 
 
 def over_time(ctx: Context, key: str) -> Section:
@@ -97,10 +176,20 @@ def over_time(ctx: Context, key: str) -> Section:
         findings.append(narrative.against_target(ctx.place, ind, latest))
         if first is not None and len(ctx.periods(key)) > 1:
             findings.append(narrative.trend(ctx.place, ind, first, latest))
+    if label := narrative.population_label(key, ctx.status):
+        findings.append(f"The 28-day Faster Diagnosis Standard here is counted {label}: "
+                        "these data have no referrals table, so people referred urgently "
+                        "and found not to have cancer are missing from it.")
+        title = f"{title} ({label.split(' (')[0]})"
+    if ind.standard_for(ctx.periods(key)[0]) is None and ind.targets and not ind.ambition:
+        findings.append(f"{ind.short}: {ind.target_note}")
     monthly = len(ctx.latest(key)) == 7  # "YYYY-MM"
+    standard = ind.standard_for(ctx.latest(key))
     chart = plots.trend(rows, series="place", title=title, ylabel=ind.axis_label,
-                        source=ctx.source_line, target=ind.target,
-                        xlabel="Month" if monthly else "Year of diagnosis")
+                        source=ctx.source_line,
+                        target=None if standard is None else standard.value,
+                        xlabel=("Month told the outcome" if key == "fds_28" else "Month")
+                        if monthly else "Year of diagnosis")
     table = tables.display_table(rows, {"place": "Area", "period": "Year"})
     labelled = rows.assign(label=rows["place"] + " " + rows["period"])
     return Section(
@@ -189,7 +278,9 @@ def _ethnicity_findings(ctx: Context, ind: indicators.Indicator,
                                                 f"{group} group", "White group"))
     unknown = first_row(place, group="Not known")
     total = place["denominator"].sum()
-    if unknown is not None and not unknown["suppressed"] and total:
+    # a hidden denominator would make the total wrong (and could be worked out from it)
+    complete = not place["denominator"].isna().any()
+    if unknown is not None and not unknown["suppressed"] and total and complete:
         findings.append(
             f"Ethnicity was not recorded for {int(unknown['denominator']):,} of {int(total):,} "
             f"{ind.denominator_label} ({100 * unknown['denominator'] / total:.1f}%)."
@@ -228,24 +319,61 @@ def local_authorities(ctx: Context, key: str) -> Section:
     )
 
 
+def _standard_periods(ind: indicators.Indicator, periods: list[str]) -> list[list[str]]:
+    """Group monthly periods into calendar years, split where the target in force changes."""
+    if not periods or len(periods[0]) != 7:
+        return [[p] for p in periods]
+    groups: list[list[str]] = []
+    for p in periods:
+        key = (p[:4], ind.targets_for(p))
+        if groups and (groups[-1][0][:4], ind.targets_for(groups[-1][0])) == key:
+            groups[-1].append(p)
+        else:
+            groups.append([p])
+    return groups
+
+
 def standards_table(ctx: Context) -> Section:
-    """The waiting-time standards by year against their targets."""
-    records = []
+    """The waiting-time standards by year against the standard in force then.
+
+    Monthly standards (the FDS) are pooled into calendar years, split where the
+    standard or operational target changed. "Met" is NHS England's verdict on the
+    published value (point estimate >= standard); "Shortfall beyond chance" says
+    whether the whole 95% interval lies below the standard.
+    """
+    records, notes = [], []
     for key in indicators.WAITING_TIME_INDICATORS:
         if not ctx.has(key):
             continue
         ind = indicators.get(key)
-        part = tables.place_vs_england(ctx.cube, ctx.code, key)
-        for _, r in part[part["place"] == ctx.place].iterrows():
+        raw = select(ctx.cube, indicator=key, geography_code=ctx.code,
+                     geography_type=("alliance", "england"))
+        for months in _standard_periods(ind, sorted(raw["period"].unique())):
+            label = months[0] if len(months) == 1 else (
+                months[0][:4] if len(months) == 12 else f"{months[0]} to {months[-1]}")
+            part = raw[raw["period"].isin(months)]
+            r = tables.with_intervals(pool_periods(part, label)).iloc[0]
+            standard = ind.standard_for(months[0])
+            operational = ind.operational_for(months[0])
             records.append({
                 "Standard": ind.short,
-                "Year": r["period"],
-                "Target": f"{ind.target:g}%",
+                "Period": label,
+                "Standard in force": "none" if standard is None else f"{standard.value:g}%",
+                "Operational target": "" if operational is None else f"{operational.value:g}%",
                 "Performance (95% CI)": tables.format_percent(r["value"], r["lower"], r["upper"]),
-                "Target met?": narrative.target_status(ind, r),
+                "Met? (value >= standard)": narrative.target_status(ind, r),
+                "Shortfall beyond chance?": narrative.shortfall_beyond_chance(ind, r),
             })
+        if label := narrative.population_label(key, ctx.status):
+            notes.append(f"{ind.short}: counted {label}.")
+    notes.append("Met: NHS England's verdict, the published value at or above the standard in "
+                 "force in that period. Shortfall beyond chance: the whole 95% interval below "
+                 "it. The FDS applies from October 2021; the 62-day standards by route "
+                 "(urgent referral 85%, screening 90%; consultant upgrades none) to September "
+                 "2023, the combined 62-day (85%) and 31-day (96%) standards from October 2023.")
     return Section(table=tables.show(pd.DataFrame(records),
-                                     caption=f"{ctx.place}: waiting-time standards by year"))
+                                     caption=f"{ctx.place}: waiting-time standards",
+                                     note=" ".join(notes)))
 
 
 def alliances_ranked(ctx: Context, key: str) -> Section:
@@ -262,18 +390,54 @@ def alliances_ranked(ctx: Context, key: str) -> Section:
         findings.append(narrative.alliances_against_england(ind, alli, eng, ctx.latest(key)))
         title = narrative.headline_alliances(ind, alli, eng)
         reference[f"England {eng['value']:.1f}%"] = eng["value"]
-    if ind.target is not None:
-        meeting = int((alli["lower"] >= ind.target).sum())
-        findings.append(f"{meeting} of {len(alli)} alliances met the {ind.target:g}% target "
-                        f"in {ctx.latest(key)} with their whole interval above it.")
-        reference[f"Target {ind.target:g}%"] = ind.target
+    standard = ind.standard_for(ctx.latest(key))
+    if standard is not None:
+        t = standard.value
+        met = int((alli["value"] >= t).sum())
+        beyond = int((alli["upper"] < t).sum())
+        findings.append(f"{met} of {len(alli)} alliances met the {t:g}% standard in "
+                        f"{ctx.latest(key)} (published value at or above it); {beyond} were "
+                        "below it beyond chance (whole 95% interval below).")
+        reference[f"Standard {t:g}%"] = t
+    elif (ambition := ind.ambition) is not None:
+        at = int((alli["value"] >= ambition.value).sum())
+        findings.append(f"{at} of {len(alli)} alliances were at or above the {ambition.value:g}% "
+                        f"NHS Long Term Plan ambition for {ambition.start.year} in "
+                        f"{ctx.latest(key)} (an ambition for {ambition.start.year}, not a "
+                        "target for this year).")
+        reference[f"Ambition for {ambition.start.year}: {ambition.value:g}%"] = ambition.value
+    if label := narrative.population_label(key, ctx.status):
+        findings.append(f"Counted {label}.")
     title = f"{title} ({ctx.latest(key)})"
     chart = plots.dots(alli, category="geography_name", title=title, xlabel=ind.axis_label,
                        source=ctx.source_line, reference=reference)
     table = tables.display_table(rows, {"geography_name": "Area"})
+    table["Compared with England"] = rows["versus_england"].to_numpy()
+    adjusted = adjusted_for_case_mix(ctx, key, ctx.latest(key))
+    if adjusted is not None:
+        by_code = adjusted.set_index("geography_code")
+        table["Adjusted for case mix, % (95% CI)"] = [
+            tables.format_percent(*by_code.loc[c, ["value", "lower", "upper"]])
+            if c in by_code.index else "" for c in rows["geography_code"]]
+        table["Adjusted, compared with England"] = [
+            by_code.loc[c, "versus_england"] if c in by_code.index else ""
+            for c in rows["geography_code"]]
+        findings.append(narrative.case_mix_summary(adjusted, ctx.latest(key)))
     return Section(findings=findings,
                    chart=plots.show(chart, _alt(title, alli, "geography_name")),
                    table=tables.show(table, caption=f"{ind.title}, {ctx.latest(key)}"))
+
+
+def adjusted_for_case_mix(ctx: Context, key: str, period: str) -> pd.DataFrame | None:
+    """Every alliance's share adjusted for site, age and sex, judged against England by one rule.
+
+    ``None`` when the data hold no case-mix strata (e.g. public data) or the
+    indicator is not early diagnosis. The verdict is the funnel test of the
+    indirectly standardised ratio against 1 (:mod:`helpers.analysis.inequality.unusual`).
+    """
+    if key != "early_stage" or not casemix.available(ctx.cube, key):
+        return None
+    return casemix.with_verdicts(ctx.cube, period, key)
 
 
 def deprivation_gaps(ctx: Context, key: str) -> Section:
@@ -324,9 +488,13 @@ def _gap_table(gaps: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 def where_to_act(ctx: Context, key: str = "early_stage",
                  benchmark: str = "least_deprived") -> Section:
-    """Local authorities ranked by the early diagnoses their deprivation gap costs.
+    """Local authorities ranked by the net early diagnoses their deprivation gap costs.
 
-    Names the priority authority; shows each one's Core20 share.
+    The shortfall is net (fifths above the benchmark count against those below
+    it), its 95% interval carries the benchmark's and the authority's own
+    uncertainty, and a single priority is named only when it is distinguishable
+    from the next (:mod:`helpers.analysis.inequality.where_to_act`). Counts pass
+    the same disclosure step as the local-authority table.
     """
     if (missing := unavailable(ctx, key, "lad")) is not None:
         return missing
@@ -335,50 +503,72 @@ def where_to_act(ctx: Context, key: str = "early_stage",
                                               benchmark=benchmark)
     rate, lower, upper = ranked.attrs["benchmark"]
     label = ranked.attrs["benchmark_label"]
+    total, total_lower, total_upper = ranked.attrs["total"]
+    lead = priorities.priority(ranked)
+    shown = tables.local_authorities(ctx.cube, ctx.code, key).set_index("geography_code")
+    hidden = ranked["geography_code"].map(shown["suppressed"]).fillna(True).astype(bool)
     if ctx.areas is not None:
         ranked = ranked.merge(priorities.core20_share(ctx.areas, ctx.code),
                               on="geography_code", how="left")
-    total = ranked["extra"].sum()
     period = ctx.pooled_label(key)
     findings = [
-        f"If every deprivation fifth in each local authority of {ctx.place} had matched "
-        f"{label} ({100 * rate:.1f}%, 95% CI {100 * lower:.1f}-{100 * upper:.1f}%), about "
-        f"{total:,.0f} more cancers would have been found at stage 1-2 over {period} "
-        f"(range {ranked['extra_lower'].sum():,.0f} to {ranked['extra_upper'].sum():,.0f} "
-        "across the benchmark's interval)."
+        f"If every deprivation fifth in each local authority of {ctx.place} had been diagnosed "
+        f"early as often as {label} ({100 * rate:.1f}%, 95% CI {100 * lower:.1f}-"
+        f"{100 * upper:.1f}%), about {total:,.0f} more cancers (95% CI {total_lower:,.0f} to "
+        f"{total_upper:,.0f}) would have been found at stage 1-2 over {period}, net of the "
+        "fifths doing better than it."
     ]
-    if len(ranked) and ranked["extra"].iloc[0] > 0:
+    if lead is not None and not hidden.iloc[0]:
         top = ranked.iloc[0]
-        core = (f", where {100 * top['core20_share']:.0f}% of residents live in England's most "
+        core = (f"; {100 * top['core20_share']:.0f}% of its residents live in England's most "
                 "deprived 20% of areas" if pd.notna(top.get("core20_share")) else "")
-        findings.append(
-            f"The priority is {top['geography_name']}: about {top['extra']:,.0f} more early "
-            f"diagnoses ({100 * top['extra'] / total:.0f}% of the alliance's shortfall){core}."
-        )
-    title = f"{ind.short}: extra early diagnoses if every fifth matched {label} ({period})"
-    bars = ranked.assign(value=ranked["extra"], lower=ranked["extra_lower"],
-                         upper=ranked["extra_upper"])
+        if lead["distinct"]:
+            findings.append(
+                f"The priority is {top['geography_name']}: about {top['extra']:,.0f} more early "
+                f"diagnoses (95% CI {top['extra_lower']:,.0f} to {top['extra_upper']:,.0f}), "
+                f"more than {lead['second'] or 'any other'} beyond chance{core}.")
+        else:
+            findings.append(
+                f"{lead['first']} and {lead['second']} have the largest shortfalls (about "
+                f"{top['extra']:,.0f} and {ranked.iloc[1]['extra']:,.0f}), but the difference "
+                f"between them ({lead['difference']:,.0f}, 95% CI {lead['lower']:,.0f} to "
+                f"{lead['upper']:,.0f}) is within chance, so no single priority is named.")
+    title = f"{ind.short}: net extra early diagnoses if every fifth matched {label} ({period})"
+    visible = ranked[~hidden.to_numpy()]
+    bars = visible.assign(value=visible["extra"], lower=visible["extra_lower"],
+                          upper=visible["extra_upper"])
     chart = plots.dots(bars, category="geography_name", title=title,
-                       xlabel="Extra cancers diagnosed at stage 1-2", source=ctx.source_line)
+                       xlabel="Extra cancers diagnosed at stage 1-2 (negative: above the "
+                              "benchmark)", source=ctx.source_line, reference={"None": 0.0})
+
+    def counts(code: str) -> str:
+        row = shown.loc[code] if code in shown.index else None
+        if row is None:
+            return SUPPRESSED
+        return f"{format_count(row['numerator'])} / {format_count(row['denominator'])}"
+
     table = pd.DataFrame({
         "Rank": range(1, len(ranked) + 1),
         "Local authority": ranked["geography_name"],
-        "Early / staged": [f"{o:,.0f} / {d:,.0f}"
-                           for o, d in zip(ranked["observed"], ranked["denominator"], strict=True)],
-        "Extra early diagnoses (range)": [
-            f"{e:,.0f} ({lo:,.0f}-{hi:,.0f})" for e, lo, hi in
-            zip(ranked["extra"], ranked["extra_lower"], ranked["extra_upper"], strict=True)],
+        "Early / staged": [counts(c) for c in ranked["geography_code"]],
+        "Net extra early diagnoses (95% CI)": [
+            SUPPRESSED if h else f"{e:,.0f} ({lo:,.0f} to {hi:,.0f})" for e, lo, hi, h in
+            zip(ranked["extra"], ranked["extra_lower"], ranked["extra_upper"], hidden,
+                strict=True)],
     })
     if "core20_share" in ranked:
         table["Core20 share"] = [f"{100 * v:.0f}%" if pd.notna(v) else "" for v in
                                  ranked["core20_share"]]
     return Section(findings=findings,
                    chart=plots.show(chart, f"Chart: {title}. " + "; ".join(
-                       f"{n}: {e:,.0f}" for n, e in zip(ranked["geography_name"],
-                                                        ranked["extra"], strict=True))),
+                       f"{n}: {e:,.0f}" for n, e in zip(visible["geography_name"],
+                                                        visible["extra"], strict=True))),
                    table=tables.show(table, caption=title, note=(
-                       "Core20: share of residents (or of small areas when populations are "
-                       "not known) in England's most deprived 20% of areas (IMD 2019).")))
+                       "Net: fifths above the benchmark count against fifths below it, so an "
+                       "authority above the benchmark has a negative figure. The interval carries "
+                       "the benchmark's and the authority's own uncertainty. Core20: share of "
+                       "residents (or of small areas when populations are not known) in "
+                       f"England's most deprived 20% of areas (IMD 2019). {footnote()}")))
 
 
 def missing_statistics(ctx: Context) -> Section:
@@ -402,7 +592,10 @@ def missing_statistics(ctx: Context) -> Section:
         return unavailable(ctx, "stage_recorded", "imd_quintile")
     rows = pd.concat(frames)
     order = {g: i for i, g in enumerate([*tables.IMD_LABELS, *AGE_BANDS])}
-    rows = rows.assign(missing=100 - rows["value"], _order=rows["group"].map(order))
+    # "recorded" indicators show the share NOT recorded; unstageable shows its own share
+    shown = rows["value"].where(rows["measure"] == indicators.get("stage_unstageable").short,
+                                100 - rows["value"])
+    rows = rows.assign(missing=shown, _order=rows["group"].map(order))
     rows = rows.sort_values(["dimension", "_order"], ascending=[False, True])
     rows["label"] = [tables.IMD_LABELS.get(g, g) if d == "imd_quintile" else g
                      for g, d in zip(rows["group"], rows["dimension"], strict=True)]
@@ -412,10 +605,17 @@ def missing_statistics(ctx: Context) -> Section:
     table["By"] = table["By"].map({"imd_quintile": "Deprivation", "age_band": "Age"})
     for col in table.columns[2:]:
         table[col] = [f"{v:.1f}%" if pd.notna(v) else "*" for v in table[col]]
-    table.columns = ["By", "Group", *[f"{c}: % not recorded" for c in table.columns[2:]]]
+    headings = {indicators.get("stage_recorded").short: "Stage missing: %",
+                indicators.get("stage_unstageable").short: "Recorded as unstageable: %",
+                indicators.get("ethnicity_recorded").short: "Ethnicity not recorded: %"}
+    table.columns = ["By", "Group", *[headings.get(c, c) for c in table.columns[2:]]]
     return Section(findings=findings, table=tables.show(
-        table, caption=f"{ctx.place}: share of tumours with stage or ethnicity not recorded, "
-                       f"{ctx.pooled_label('stage_recorded')}"))
+        table, caption=f"{ctx.place}: share of tumours with no stage recorded, recorded as "
+                       f"unstageable, or with no ethnicity recorded, "
+                       f"{ctx.pooled_label('stage_recorded')}",
+        note="Missing and unstageable are kept apart: a missing stage is a recording gap; "
+             "'unstageable' is a recorded stage that is not 1-4. Both leave the tumour out of "
+             "the early-diagnosis figures."))
 
 
 def _weighted_share(areas: pd.DataFrame, column: str) -> float:

@@ -130,13 +130,16 @@ def wild_cluster_bootstrap(
     n_boot: int = 999,
     weight_type: str = "auto",
     seed: int | None = None,
+    fixef_k: str = "nested",
 ) -> pd.DataFrame:
     """Wild cluster restricted (WCR) bootstrap p-values for an event study.
 
     Parameters
     ----------
-    panel, outcome, unit, period, treated, reference_period, weight, cluster
-        As for :func:`did_event_study`.
+    panel, outcome, unit, period, treated, reference_period, weight, cluster, fixef_k
+        As for :func:`did_event_study`. ``fixef_k`` scales the CR1 standard errors
+        shown (``se``) and every bootstrap statistic alike, so it leaves the
+        p-values unchanged.
     periods
         Coefficients to test one at a time; default all, ``()`` for none.
     average
@@ -177,6 +180,7 @@ def wild_cluster_bootstrap(
         reference_period=reference_period,
         weight=weight,
         cluster=cluster,
+        fixef_k=fixef_k,
     )
     terms = _restrictions(design, periods, average, post_periods, pretrend)
     g = design.n_clusters

@@ -15,13 +15,20 @@ Estimation is (weighted) least squares. Unit effects are removed exactly by
 coefficients, residuals and cluster-robust covariance as the regression on
 explicit dummies. The covariance is CR1,
 
-    V = (X'WX)^-1 (sum_g X_g' W u_g u_g' W X_g) (X'WX)^-1 (n-1)/(n-K) G/(G-1),
+    V = (X'WX)^-1 (sum_g X_g' W u_g u_g' W X_g) (X'WX)^-1 (n-1)/(n-K) G/(G-1).
 
-with K counting every unit, period and interaction column, as Stata's
-``regress ... i.unit i.period, vce(cluster)`` and statsmodels do (fixest's default
-``fixef.K = "nested"`` leaves out unit effects nested in clusters, so its standard
-errors are slightly smaller). Intervals and p-values use the t distribution with
-G - 1 degrees of freedom.
+What K counts is a convention (:data:`FIXEF_K`). By default (``fixef_k="nested"``)
+unit effects nested in the clusters (every unit within one cluster, as when
+clustering by unit or by a region holding whole units) count as one intercept,
+so K = 1 + (T - 1) period effects + interactions: the small-sample convention of
+fixest (``ssc(fixef.K = "nested")``, its default; Berge, "On standard errors",
+fixest vignette), reghdfe and Stata's ``xtreg, fe vce(cluster)``, which published
+difference-in-differences studies use. ``fixef_k="full"`` counts every unit
+effect, K = units + (T - 1) + interactions, as ``regress ... i.unit i.period,
+vce(cluster)`` and statsmodels on explicit dummies do; its standard errors are
+larger by sqrt((n - K_nested) / (n - K_full)). When units are not nested in the
+clusters both conventions count every unit effect. Intervals and p-values use the
+t distribution with G - 1 degrees of freedom.
 
 The wild cluster bootstrap is in :mod:`.bootstrap`.
 """
@@ -38,6 +45,9 @@ from scipy import sparse, stats
 
 from helpers.errors import ParameterError, require_columns
 
+FIXEF_K: tuple[str, ...] = ("nested", "full")
+"""How K counts unit effects in the CR1 factor: ``"nested"`` (default), ``"full"``."""
+
 
 @dataclass(frozen=True)
 class Design:
@@ -51,6 +61,7 @@ class Design:
     nested: bool  # every unit lies in one cluster
     periods: pd.Index  # non-reference periods, in the order of the interactions
     reference: object
+    fixef_k: str = "nested"  # see FIXEF_K
 
     @property
     def n_clusters(self) -> int:
@@ -59,7 +70,9 @@ class Design:
 
     @property
     def n_params(self) -> int:
-        """K: unit effects plus period effects plus interactions."""
+        """K of the CR1 factor: unit effects (one intercept when nested) + the Z columns."""
+        if self.fixef_k == "nested" and self.nested:
+            return 1 + self.Z.shape[1]
         return self.units.shape[0] + self.Z.shape[1]
 
     @property
@@ -112,8 +125,11 @@ def build_design(
     reference_period: object,
     weight: str | None,
     cluster: str | None,
+    fixef_k: str = "nested",
 ) -> Design:
     """Validate the panel and build the demeaned design of :func:`did_event_study`."""
+    if fixef_k not in FIXEF_K:
+        raise ParameterError(f"fixef_k must be one of {FIXEF_K}, not {fixef_k!r}.")
     columns = {
         "outcome": outcome,
         "unit": unit,
@@ -143,6 +159,7 @@ def build_design(
         nested=bool((clusters.groupby(data[unit]).nunique() == 1).all()),
         periods=others,
         reference=reference_period,
+        fixef_k=fixef_k,
     )
     if design.n_clusters < 2:
         raise ParameterError("Cluster-robust inference needs at least two clusters.")
@@ -189,6 +206,7 @@ def did_event_study(
     weight: str | None = None,
     cluster: str | None = None,
     confidence: float = 0.95,
+    fixef_k: str = "nested",
 ) -> pd.DataFrame:
     """Two-way fixed effects event study of treated against comparison units.
 
@@ -207,13 +225,18 @@ def did_event_study(
         Column of clusters for the standard errors; default ``unit``.
     confidence
         Interval level.
+    fixef_k
+        What K counts in the CR1 factor (n-1)/(n-K) G/(G-1): ``"nested"`` (default,
+        fixest's and reghdfe's convention: unit effects nested in the clusters
+        count as one intercept) or ``"full"`` (every unit effect, as statsmodels
+        on explicit dummies).
 
     Returns
     -------
     pandas.DataFrame
         One row per non-reference period: ``period, estimate, se, lower, upper,
         p_value`` (CR1 standard errors; t with G - 1 df). ``attrs`` holds
-        ``n_clusters``, ``df``, ``n_obs``, ``n_params``, ``reference_period``,
+        ``n_clusters``, ``df``, ``n_obs``, ``n_params`` (K), ``fixef_k``, ``reference_period``,
         ``confidence``, ``vcov`` (covariance of the estimates, by period) and
         ``pretrend`` (:func:`pretrend_test`; None when there is no pre-period).
     """
@@ -226,6 +249,7 @@ def did_event_study(
         reference_period=reference_period,
         weight=weight,
         cluster=cluster,
+        fixef_k=fixef_k,
     )
     coef, _, cov = fit_design(design)
     k = len(design.periods)
@@ -239,6 +263,7 @@ def did_event_study(
         df=df,
         n_obs=len(design.y),
         n_params=design.n_params,
+        fixef_k=fixef_k,
         reference_period=reference_period,
         confidence=confidence,
         vcov=pd.DataFrame(vcov, index=design.periods, columns=design.periods),
