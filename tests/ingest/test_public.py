@@ -44,8 +44,13 @@ def test_ndrs_figures_as_published(built):
     # NDRS 2019, England, all 17 sites: 127,988 early of 234,893 staged; 351,160 tumours
     assert value(cube, indicator="early_stage", geography_type="england", period="2019",
                  dimension="all") == (127_988, 234_893)
+    # the same file's "Missing stage" (73,196) and "Unstageable" (43,071) columns, summed by
+    # hand over the 17 Country rows of 2019: a stage is recorded unless it is missing, and
+    # unstageable is counted apart
     assert value(cube, indicator="stage_recorded", geography_type="england", period="2019",
-                 dimension="all") == (234_893, 351_160)
+                 dimension="all") == (351_160 - 73_196, 351_160)
+    assert value(cube, indicator="stage_unstageable", geography_type="england", period="2019",
+                 dimension="all") == (43_071, 351_160)
     alliances_2019 = cube[(cube["indicator"] == "early_stage") & (cube["period"] == "2019")
                           & (cube["geography_type"] == "alliance") & (cube["dimension"] == "all")]
     assert len(alliances_2019) == 20

@@ -65,13 +65,14 @@ def small() -> SyntheticData:
 @pytest.fixture(scope="module")
 def two_full() -> SyntheticData:
     """Two alliances at full scale, two years, no planted effects: exact calibrated counts."""
-    return generate(alliances=TWO_ALLIANCES, years=(2019, 2022), plant_effects=False)
+    return generate(alliances=TWO_ALLIANCES, years=(2019, 2022), plant_effects=False,
+                    referrals=False)
 
 
 @pytest.fixture(scope="module")
 def large() -> SyntheticData:
     """A quarter of England: big enough for the national gradients."""
-    return generate(scale=0.25)
+    return generate(scale=0.25, referrals=False)
 
 
 # --------------------------------------------------------------------------- API

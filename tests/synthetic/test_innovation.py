@@ -34,12 +34,12 @@ EARLY = ["1", "2"]
 
 @pytest.fixture(scope="module")
 def planted() -> SyntheticData:
-    return generate(scale=SCALE)
+    return generate(scale=SCALE, referrals=False)
 
 
 @pytest.fixture(scope="module")
 def placebo() -> SyntheticData:
-    return generate(scale=SCALE, plant_effects=False)
+    return generate(scale=SCALE, plant_effects=False, referrals=False)
 
 
 def _all(activity: pd.DataFrame, innovation: str, measure: str) -> pd.DataFrame:

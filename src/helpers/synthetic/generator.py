@@ -130,6 +130,7 @@ def generate(
     scale: float = 1.0,
     plant_effects: bool = True,
     deprivation_gap: bool = True,
+    referrals: bool = True,
 ) -> SyntheticData:
     """Generate synthetic record-level tumours for England's Cancer Alliances.
 
@@ -156,6 +157,10 @@ def generate(
         in proportion to population (ignoring deprivation and age structure) and
         the stage draw ignores deprivation and ethnicity (routes and waits keep
         theirs), so within an alliance early diagnosis has no deprivation gap.
+    referrals
+        ``True``: also build the urgent referrals (:mod:`.referrals`, about 2.9
+        million a year at scale 1: the 28-day FDS population). ``False``: leave
+        them out (``referrals`` is ``None``), for uses that need only tumours.
 
     Returns
     -------
@@ -249,8 +254,8 @@ def generate(
 
     national = cell_counts(profiles.stage_profile(), profiles.resolve_alliances(None),
                            chosen_years, 1.0)["n"].sum()
-    referrals = build_referrals(tumours, areas, lad, profiles.ETHNICITY_SHARE_COLUMNS,
-                                n / float(national), rng["referrals"])
+    built = build_referrals(tumours, areas, lad, profiles.ETHNICITY_SHARE_COLUMNS,
+                            n / float(national), rng["referrals"]) if referrals else None
 
     areas_out = areas[[*RAW_AREA_COLUMNS, *AREA_EXTRA_COLUMNS]].copy()
     for col in ("lsoa_code", "lad_code", "lad_name", "icb_code", "icb_name", "alliance",
@@ -265,7 +270,7 @@ def generate(
         years=tuple(chosen_years),
         alliances=tuple(chosen),
         activity=programmes.activity,
-        referrals=referrals,
+        referrals=built,
         plant_effects=bool(plant_effects),
         deprivation_gap=bool(deprivation_gap),
         _found_by=programmes.found_by[row],

@@ -102,7 +102,7 @@ def lung_counts(tumours: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def runs():
-    kwargs = dict(years=(2019, 2020, 2021, 2022), seed=11)
+    kwargs = dict(years=(2019, 2020, 2021, 2022), seed=11, referrals=False)
     planted = synthetic.generate(**kwargs)
     placebo = synthetic.generate(**kwargs, plant_effects=False)
     timeline = adoption.adoption_timeline(monthly_totals(planted.activity, "lung_health_check"))

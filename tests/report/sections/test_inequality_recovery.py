@@ -35,7 +35,7 @@ def raw_gap(tumours: pd.DataFrame) -> float:
 
 
 def generate(seed: int, gap: bool) -> synthetic.SyntheticData:
-    return synthetic.generate(alliances=[ALLIANCE], seed=seed, deprivation_gap=gap,
+    return synthetic.generate(alliances=[ALLIANCE], seed=seed, deprivation_gap=gap, referrals=False,
                               plant_effects=gap)
 
 
