@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hand_intervals import newcombe as hand_newcombe
 
 
 def small_panel(seed: int = 3) -> pd.DataFrame:
@@ -58,18 +59,7 @@ ARGS = {
 }
 
 
-def wilson(x: float, n: float, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score interval for x of n (Wilson 1927), as a proportion."""
-    p = x / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
-
-
 def newcombe(x1, n1, x2, n2) -> tuple[float, float]:
-    """Newcombe (1998) hybrid score interval for p1 - p2 (method 10), in points."""
-    p1, p2 = x1 / n1, x2 / n2
-    (l1, u1), (l2, u2) = wilson(x1, n1), wilson(x2, n2)
-    d = p1 - p2
-    return (100 * (d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
-            100 * (d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
+    """Newcombe's interval of p1 - p2 in points (the hand formula of ``hand_intervals``)."""
+    _, lower, upper = hand_newcombe(x1, n1, x2, n2)
+    return lower, upper

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REFCASES, needs_refcases
+from hand_intervals import newcombe
 
 from helpers.errors import ParameterError
 from helpers.stats.inequality import (
@@ -354,21 +355,8 @@ COUNTED = pd.DataFrame(
 )
 
 
-def wilson(x: float, n: float) -> tuple[float, float]:
-    """Wilson score 95% limits of x / n, written out."""
-    p = x / n
-    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
-    return centre - half, centre + half
 
 
-def newcombe(x1: float, n1: float, x2: float, n2: float) -> tuple[float, float, float]:
-    """p1 - p2 with Newcombe's (1998) method 10 interval, in percentage points."""
-    p1, p2 = x1 / n1, x2 / n2
-    (l1, u1), (l2, u2) = wilson(x1, n1), wilson(x2, n2)
-    d = p1 - p2
-    return (100 * d, 100 * (d - math.hypot(p1 - l1, u2 - p2)),
-            100 * (d + math.hypot(u1 - p1, p2 - l2)))
 
 
 def test_newcombe_by_hand_matches_the_published_example():

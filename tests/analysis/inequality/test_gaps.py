@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from math import sqrt
-
 import pandas as pd
 import pytest
+from hand_intervals import newcombe
 
 from helpers.analysis.inequality.gaps import fifth_gaps, first_row
 
 Z = 1.959963984540054  # standard normal 97.5% point
 
 
-def wilson(x: int, n: int) -> tuple[float, float]:
-    """Wilson score 95% limits of x/n, written out."""
-    p = x / n
-    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
-    half = Z * sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
-    return centre - half, centre + half
 
 
-def newcombe(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float, float]:
-    """p1 - p2 and its Newcombe (hybrid Wilson score) 95% interval, in points."""
-    p1, p2 = x1 / n1, x2 / n2
-    (l1, u1), (l2, u2) = wilson(x1, n1), wilson(x2, n2)
-    d = p1 - p2
-    lower = d - sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    upper = d + sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return 100 * d, 100 * lower, 100 * upper
 
 
 def row(name: str, gtype: str, group: str, num: float, den: float,

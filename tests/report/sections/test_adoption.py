@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from adoption_fixtures import newcombe
+from hand_intervals import newcombe as hand_newcombe
 
 from helpers.config import paths
 from helpers.registry import alliances
@@ -82,18 +83,8 @@ def test_equity_of_uptake_shows_the_measures_by_hand(project):
     section = adoption_sections.uptake_equity(context("Wessex"), "lung_health_check")
     html = section.table
     # d = 50% - 30% = 20 points with Newcombe's interval, from the two Wilson intervals
-    z = 1.959963984540054
-
-    def wilson(x, n):
-        p = x / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z / (1 + z * z / n) * (p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5
-        return centre - half, centre + half
-
-    (l1, u1), (l2, u2) = wilson(500, 1000), wilson(300, 1000)
-    lower = 0.2 - ((0.5 - l1) ** 2 + (u2 - 0.3) ** 2) ** 0.5
-    upper = 0.2 + ((u1 - 0.5) ** 2 + (0.3 - l2) ** 2) ** 0.5
-    assert f"20.0 ({100 * lower:.1f} to {100 * upper:.1f})" in html
+    _, lower, upper = hand_newcombe(500, 1000, 300, 1000)
+    assert f"20.0 ({lower:.1f} to {upper:.1f})" in html
     assert "1.67 (" in html  # r = 50 / 30
     assert "inequality in participation by ethnic group" in html
 

@@ -11,12 +11,12 @@ deprivation scale" ranks England's population instead.
 from __future__ import annotations
 
 import html
-import math
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from hand_intervals import newcombe
 
 from helpers.registry import alliances
 from helpers.report.context import Context
@@ -58,20 +58,8 @@ def west() -> Context:
                    alliance=alliances.resolve("West London"))
 
 
-def wilson(x: float, n: float) -> tuple[float, float]:
-    p = x / n
-    centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
-    return centre - half, centre + half
 
 
-def newcombe(x1: float, n1: float, x2: float, n2: float) -> tuple[float, float, float]:
-    """p1 - p2 and Newcombe's method 10 interval, in percentage points."""
-    p1, p2 = x1 / n1, x2 / n2
-    (l1, u1), (l2, u2) = wilson(x1, n1), wilson(x2, n2)
-    d = p1 - p2
-    return (100 * d, 100 * (d - math.hypot(p1 - l1, u2 - p2)),
-            100 * (d + math.hypot(u1 - p1, p2 - l2)))
 
 
 def wls_slope(rank: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
