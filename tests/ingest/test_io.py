@@ -70,3 +70,15 @@ def test_write_quarantine_csv_puts_the_status_first(tmp_path):
     path = io.write_quarantine_csv(pd.DataFrame({"reason": ["no id"]}), tmp_path / "q" / "q.csv",
                                    data_status="RECORD-LEVEL")
     assert path.read_text().splitlines() == ["data_status,reason", "RECORD-LEVEL,no id"]
+
+
+def test_formulas_in_csvs_for_people_are_neutralised(tmp_path):
+    """OWASP CSV injection: cells starting =, +, -, @, tab or CR get a leading quote."""
+    rows = pd.DataFrame({"reason": ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "ok"],
+                         "count": [1, -3, 2, 4, 5]})
+    path = io.write_quarantine_csv(rows, tmp_path / "q.csv", data_status="RECORD-LEVEL")
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert back["reason"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2+3",
+                                       "'@SUM(A1)", "ok"]
+    assert back["count"].tolist() == ["1", "-3", "2", "4", "5"]  # numbers stay numbers
+

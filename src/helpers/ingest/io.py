@@ -112,10 +112,37 @@ def write_parquet(df: pd.DataFrame, path: Path, metadata: Mapping[str, str]) -> 
     return path
 
 
-def write_quarantine_csv(rows: pd.DataFrame, path: Path, *, data_status: str) -> Path:
-    """Write set-aside rows as CSV, the data status in the first column."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet runs a cell beginning with one of these as a formula (OWASP, CSV injection)."""
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix ``'`` to text cells a spreadsheet would run as a formula (OWASP's advice).
+
+    Only text cells change: numbers stay numbers, so ``-3`` in a numeric column
+    is untouched while the text ``"=HYPERLINK(...)"`` becomes ``"'=HYPERLINK(...)"``.
+    """
+    out = df.copy()
+    for col in out.columns:
+        values = out[col]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("string")
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+        if risky.any():
+            out[col] = values.astype(object).where(~risky, "'" + text.astype(object))
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write a CSV meant for people (opened in spreadsheets): formulas neutralised."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    neutralise_formulas(df).to_csv(path, index=False)
+    return path
+
+
+def write_quarantine_csv(rows: pd.DataFrame, path: Path, *, data_status: str) -> Path:
+    """Write set-aside rows as CSV, the data status in the first column, formulas neutralised."""
     out = rows.copy()
     out.insert(0, "data_status", data_status)
-    out.to_csv(path, index=False)
-    return path
+    return write_csv(out, path)

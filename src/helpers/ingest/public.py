@@ -31,7 +31,7 @@ from helpers.config import Paths
 from helpers.cube import CUBE_COLUMNS, ENGLAND_CODE
 from helpers.errors import InputDataError
 from helpers.ingest import sources
-from helpers.ingest.io import write_parquet
+from helpers.ingest.io import write_csv, write_parquet
 from helpers.ingest.sources import LAYOUT, Quarantine
 from helpers.registry import indicators
 
@@ -213,8 +213,8 @@ def build(paths: Paths) -> PublicResult:
     result.quarantined = len(held)
     paths.quarantine.mkdir(parents=True, exist_ok=True)
     held_path = paths.quarantine / "public_quarantine.csv"
-    held.to_csv(held_path, index=False)
-    unmapped.to_csv(paths.quarantine / "unmapped_providers.csv", index=False)
+    write_csv(held, held_path)
+    write_csv(unmapped, paths.quarantine / "unmapped_providers.csv")
     status["quarantined_values"] = result.quarantined
     (out / "data_status.json").write_text(json.dumps(status, indent=2))
     result.outputs += [held_path, out / "data_status.json"]
