@@ -16,8 +16,37 @@ from pathlib import Path
 KERNEL_NAME = "cancer-alliance-insights"
 """Jupyter kernel registered by ``make reports`` for the project's venv."""
 
-SUPPRESSION_THRESHOLD = int(os.environ.get("CAI_SUPPRESSION_THRESHOLD", "7"))
-"""Published counts from 1 to this value are suppressed (NHS convention: 1-7)."""
+MINIMUM_THRESHOLD = 7
+"""NHS England and NDRS suppress counts from 1 to 7; the threshold may be raised, never lowered."""
+
+
+def read_threshold(environ=os.environ) -> tuple[int, str]:
+    """The suppression threshold from the environment, and what is wrong with the setting.
+
+    ``CAI_SUPPRESSION_THRESHOLD`` (default 7) may raise the threshold. A value that
+    is not a whole number, or is below :data:`MINIMUM_THRESHOLD`, is refused: the
+    threshold stays 7 and the problem is returned, for :func:`check_settings` to
+    report in one line. Only an explicit ``CAI_NO_SUPPRESSION=1``, meant for secure
+    environments, turns suppression off (threshold 0); the run then says so.
+    """
+    if environ.get("CAI_NO_SUPPRESSION") == "1":
+        return 0, ""
+    text = environ.get("CAI_SUPPRESSION_THRESHOLD", str(MINIMUM_THRESHOLD)).strip()
+    try:
+        value = int(text)
+    except ValueError:
+        return MINIMUM_THRESHOLD, (f"CAI_SUPPRESSION_THRESHOLD must be a whole number of at least "
+                                   f"{MINIMUM_THRESHOLD}, got {text[:20]!r}")
+    if value < MINIMUM_THRESHOLD:
+        return MINIMUM_THRESHOLD, (
+            f"CAI_SUPPRESSION_THRESHOLD={value} is below {MINIMUM_THRESHOLD}, the NHS minimum; "
+            "it can only be raised (to publish without suppression in a secure environment, "
+            "set CAI_NO_SUPPRESSION=1)")
+    return value, ""
+
+
+SUPPRESSION_THRESHOLD, SETTINGS_PROBLEM = read_threshold()
+"""Published counts from 1 to this value are suppressed (NHS convention: 1-7; 0 = off)."""
 
 DISCLOSURE_METHOD = os.environ.get("CAI_DISCLOSURE_METHOD", "complementary")
 """Disclosure control: "complementary" (secondary suppression, checked by linear programming
@@ -88,6 +117,14 @@ class Paths:
     def executed(self) -> Path:
         """Executed notebooks (kept for debugging; not published)."""
         return self.root / "reports" / "_executed"
+
+
+def check_settings() -> None:
+    """Raise :class:`helpers.errors.ParameterError` when a setting was refused."""
+    if SETTINGS_PROBLEM:
+        from helpers.errors import ParameterError
+
+        raise ParameterError(SETTINGS_PROBLEM)
 
 
 def paths() -> Paths:

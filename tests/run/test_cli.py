@@ -80,3 +80,28 @@ def test_version(capsys):
         main(["--version"])
     assert stop.value.code == 0
     assert capsys.readouterr().out.strip() == f"alliances {helpers.__version__}"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "3", "abc", "7.5"])
+def test_a_threshold_below_seven_or_not_a_number_is_refused_in_one_line(value):
+    """CAI_SUPPRESSION_THRESHOLD can raise the threshold, never lower it or turn it off."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CAI_SUPPRESSION_THRESHOLD": value}
+    env.pop("CAI_NO_SUPPRESSION", None)
+    done = subprocess.run([sys.executable, "-m", "helpers.run.cli", "list"], env=env,
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "CAI_SUPPRESSION_THRESHOLD" in done.stderr
+
+
+def test_threshold_settings_read_as_documented():
+    from helpers.config import read_threshold
+
+    assert read_threshold({}) == (7, "")
+    assert read_threshold({"CAI_SUPPRESSION_THRESHOLD": "10"}) == (10, "")
+    assert read_threshold({"CAI_SUPPRESSION_THRESHOLD": "5"})[0] == 7  # refused, stays 7
+    assert read_threshold({"CAI_NO_SUPPRESSION": "1", "CAI_SUPPRESSION_THRESHOLD": "5"}) == (0, "")
+

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from helpers.config import Paths, paths
+from helpers.config import Paths, check_settings, paths
 from helpers.cube import ENGLAND_CODE, read_cube, select
 from helpers.ingest.clean import read_status
 from helpers.registry import alliances, indicators
@@ -74,6 +74,7 @@ def load(alliance: alliances.Alliance | None = None, project: Paths | None = Non
     The ``alliance`` notebook parameter is validated before it gets here
     (:func:`helpers.run.params.alliance`).
     """
+    check_settings()
     project = project or paths()
     chosen = alliance
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import helpers
-from helpers.config import KERNEL_NAME, paths
+from helpers.config import KERNEL_NAME, SUPPRESSION_THRESHOLD, check_settings, paths
 from helpers.errors import InsightsError
 from helpers.registry import alliances
 from helpers.run import params
@@ -201,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``alliances`` command."""
     args = build_parser().parse_args(argv)
     try:
+        check_settings()
+        if SUPPRESSION_THRESHOLD == 0:
+            print("warning: CAI_NO_SUPPRESSION=1: small counts are NOT suppressed; for secure "
+                  "environments only", file=sys.stderr)
         return args.func(args)
     except InsightsError as err:
         print(f"error: {err}", file=sys.stderr)
