@@ -114,3 +114,29 @@ def test_local_data_is_not_labelled_synthetic(project):
 def test_no_input_files_is_a_clear_error(project):
     with pytest.raises(InputDataError, match="no tumour files"):
         clean(project, "local")
+
+
+def test_quarantine_keeps_only_the_allow_listed_fields(project):
+    """An identifier under any column name, or shifted into another column, never reaches it."""
+    rows = good_rows(4)
+    for r in rows:
+        r["patient_full_name"] = "Zebedee Quartermaine"  # an identifier the code does not know
+    rows[2].update(alliance="Nowhere", lsoa_code="SYN999999", age="9990000001")
+    write_local(project, rows)
+    clean(project, "local")
+    text = (project.quarantine / "tumours_quarantine.csv").read_text()
+    quarantine = pd.read_csv(project.quarantine / "tumours_quarantine.csv")
+    assert "Zebedee" not in text and "9990000001" not in text and "SYN999999" not in text
+    assert "1952-01-01" not in text and "ZZ99" not in text
+    assert {"data_status", "reason", "source_file", "source_row", "tumour_id"} <= set(quarantine)
+    assert quarantine["tumour_id"].tolist() == ["T2"]
+
+
+def test_error_messages_never_echo_an_identifier_like_value(project):
+    rows = good_rows(3)
+    rows[1]["age"] = "999 000 0001"  # an NHS number shifted into age: not a whole number
+    write_local(project, rows)
+    with pytest.raises(InputDataError) as err:
+        clean(project, "local")
+    message = str(err.value)
+    assert err.value.column == "age" and "999" not in message and "withheld" in message

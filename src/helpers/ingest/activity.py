@@ -51,6 +51,7 @@ from helpers.ingest.io import (
     clean_text,
     join_reasons,
     read_table,
+    safe_examples,
     write_parquet,
     write_quarantine_csv,
 )
@@ -109,7 +110,7 @@ def _parse_count(df: pd.DataFrame, path: Path) -> pd.Series:
     finite = parsed.notna() & np.isfinite(parsed.astype(float))
     bad = text.notna() & (~finite | (parsed.where(finite, 0) % 1 != 0))
     if bad.any():
-        examples = ", ".join(repr(v) for v in raw[bad].astype(str).unique()[:3])
+        examples = safe_examples(raw[bad])
         raise InputDataError(
             path, f"has values that are not whole numbers, e.g. {examples}",
             column="count", rows=df.loc[bad, SOURCE_ROW].tolist(),

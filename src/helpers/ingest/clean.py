@@ -32,7 +32,9 @@ from helpers.ingest.io import (
     check_columns,
     count_reasons,
     join_reasons,
+    quarantine_view,
     read_table,
+    safe_examples,
     sha256,
     write_parquet,
     write_quarantine_csv,
@@ -43,7 +45,6 @@ from helpers.registry.schema import (
     AGE_BAND_EDGES,
     AGE_BANDS,
     ETHNICITIES,
-    IDENTIFIER_COLUMNS,
     PROCESSED_TUMOUR_COLUMNS,
     RAW_AREA_COLUMNS,
     RAW_TUMOUR_COLUMNS,
@@ -118,7 +119,7 @@ def parse_types(df: pd.DataFrame, path: Path, required: dict[str, str]) -> pd.Da
 
 def _raise_if(bad: pd.Series, df: pd.DataFrame, path: Path, col: str, message: str) -> None:
     if bad.any():
-        examples = ", ".join(repr(v) for v in df.loc[bad, col].astype(str).unique()[:3])
+        examples = safe_examples(df.loc[bad, col])
         raise InputDataError(
             path, f"{message}, e.g. {examples}", column=col, rows=df.loc[bad, SOURCE_ROW].tolist()
         )
@@ -258,9 +259,8 @@ def is_synthetic(files: list[Path]) -> bool:
 
 
 def write_quarantine(df: pd.DataFrame, reasons: pd.Series, folder: Path, status: str) -> Path:
-    """Write the set-aside rows (identifiers removed) with their reasons and data status."""
-    keep = [c for c in df.columns if c not in IDENTIFIER_COLUMNS and c != "alliance_code"]
-    out = df.loc[reasons != "", keep].copy()
+    """Write the set-aside rows (allow-listed columns only) with their reasons and data status."""
+    out = quarantine_view(df.loc[reasons != ""]).copy()
     out.insert(0, "reason", reasons[reasons != ""])
     return write_quarantine_csv(out, folder / "tumours_quarantine.csv", data_status=status)
 

@@ -69,6 +69,40 @@ def check_columns(df: pd.DataFrame, path: Path, required: Iterable[str], *,
         )
 
 
+QUARANTINE_KEEPS: tuple[str, ...] = (
+    "tumour_id", "referral_id", "site", "suspected_site", "stage", "route", "sex", "ethnicity",
+    "alliance", "innovation", "measure", "dimension", "group", "month",
+)
+"""What a quarantine file keeps of a set-aside row, besides its file, row number and reason:
+the pseudonymous id and coded, non-identifying fields an analyst needs to find and fix the row.
+Everything else (dates, ages, small areas, and any identifier whatever its column name) stays in
+the analyst's own raw file."""
+
+MAX_ECHO = 12
+"""Longest value an error message may quote; longer ones are withheld."""
+
+
+def quarantine_view(rows: pd.DataFrame) -> pd.DataFrame:
+    """The allow-listed columns of set-aside rows (:data:`QUARANTINE_KEEPS`), in file order."""
+    keep = [c for c in (SOURCE_FILE, SOURCE_ROW, *QUARANTINE_KEEPS) if c in rows.columns]
+    return rows.loc[:, keep]
+
+
+def safe_examples(values: pd.Series, limit: int = 3) -> str:
+    """Up to ``limit`` offending values for an error message, never one that could identify.
+
+    A value is quoted only when it is short (at most :data:`MAX_ECHO` characters) and
+    holds fewer than 6 digits, so an NHS number, a date of birth or a postcode shifted
+    into the wrong column is never echoed; otherwise "a value withheld" stands in.
+    """
+    shown = []
+    for value in pd.Series(values).astype(str).unique()[:limit]:
+        digits = sum(ch.isdigit() for ch in value)
+        shown.append(repr(value) if len(value) <= MAX_ECHO and digits < 6 else
+                     "(a value withheld: it may identify someone)")
+    return ", ".join(shown)
+
+
 def clean_text(values: pd.Series) -> pd.Series:
     """Strip whitespace; empty strings become ``<NA>``; ``string`` dtype."""
     text = values.astype("string").str.strip()

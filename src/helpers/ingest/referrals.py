@@ -25,6 +25,7 @@ from helpers.ingest.io import (
     check_columns,
     count_reasons,
     join_reasons,
+    quarantine_view,
     read_table,
     write_parquet,
     write_quarantine_csv,
@@ -34,7 +35,6 @@ from helpers.registry.schema import (
     AGE_BAND_EDGES,
     AGE_BANDS,
     ETHNICITIES,
-    IDENTIFIER_COLUMNS,
     PROCESSED_REFERRAL_COLUMNS,
     RAW_REFERRAL_COLUMNS,
     REFERRAL_ROUTES,
@@ -178,8 +178,7 @@ def clean_referrals(paths: Paths, source: str, tumour_ids: pd.Series,
                             reasons=count_reasons(reasons))
     if result.rows_in != result.kept + result.quarantined:  # pragma: no cover - invariant
         raise AssertionError("referral counts do not reconcile")
-    keep = [c for c in raw.columns if c not in IDENTIFIER_COLUMNS and c != "alliance_code"]
-    held = raw.loc[reasons != "", keep].copy()
+    held = quarantine_view(raw.loc[reasons != ""]).copy()
     held.insert(0, "reason", reasons[reasons != ""])
     outputs = [
         write_parquet(kept, out_path, metadata),
