@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from hand_intervals import Z95
 
-from helpers.analysis.ambition import Z95, trend_line, year_reached
+from helpers.analysis.ambition import trend_line, year_reached
 from helpers.errors import ParameterError
 
 

@@ -19,69 +19,12 @@ Each conflict is returned as one line; a consistent page gives none.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
-from report.disclosure_attack import Table
+from report.disclosure_attack import Table, page_items
 
 WORSE_WORDS = {"higher", "lower"}
 """The verdicts that say an area differs from its comparator."""
-
-
-class _Page(HTMLParser):
-    """Findings and tables of a page, in order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[tuple[str, object]] = []
-        self._finding: str | None = None
-        self._caption: str | None = None
-        self.caption = ""
-        self._table: Table | None = None
-        self._row: list[str] | None = None
-        self._cell: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        cls = dict(attrs).get("class") or ""
-        if tag == "p" and "cai-finding" in cls:
-            self._finding = ""
-        elif tag == "p" and "cai-caption" in cls:
-            self._caption = ""
-        elif tag == "table":
-            self._table = Table(self.caption, "", [])
-        elif tag == "tr" and self._table is not None:
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = ""
-
-    def handle_endtag(self, tag):
-        if tag == "p" and self._finding is not None:
-            self.items.append(("finding", self._finding.strip()))
-            self._finding = None
-        elif tag == "p" and self._caption is not None:
-            self.caption, self._caption = self._caption.strip(), None
-        elif tag in ("td", "th") and self._cell is not None:
-            self._row.append(self._cell.strip())
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            (self._table.rows if self._table.header else self._table.header).extend(
-                [self._row] if self._table.header else self._row)
-            self._row = None
-        elif tag == "table" and self._table is not None:
-            self.items.append(("table", self._table))
-            self._table, self.caption = None, ""
-
-    def handle_data(self, data):
-        for name in ("_finding", "_caption", "_cell"):
-            if getattr(self, name) is not None:
-                setattr(self, name, getattr(self, name) + data)
-
-
-def page_items(html: str) -> list[tuple[str, object]]:
-    """("finding", text) and ("table", Table) in page order."""
-    parser = _Page()
-    parser.feed(html)
-    return parser.items
 
 
 def _column(table: Table, name: str) -> list[str]:

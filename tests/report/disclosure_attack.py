@@ -43,6 +43,8 @@ class _Parser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.tables: list[Table] = []
+        self.items: list[tuple[str, object]] = []  # findings and tables, in page order
+        self._finding: str | None = None
         self.caption = ""
         self.heading = ""
         self._text: str | None = None
@@ -53,7 +55,9 @@ class _Parser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         cls = dict(attrs).get("class") or ""
-        if tag == "p" and "cai-caption" in cls:
+        if tag == "p" and "cai-finding" in cls:
+            self._finding = ""
+        elif tag == "p" and "cai-caption" in cls:
             self._in, self._text = "caption", ""
         elif tag in ("h2", "h3"):
             self._in, self._text = "heading", ""
@@ -65,7 +69,10 @@ class _Parser(HTMLParser):
             self._cell = ""
 
     def handle_endtag(self, tag):
-        if tag == "p" and self._in == "caption":
+        if tag == "p" and self._finding is not None:
+            self.items.append(("finding", self._finding.strip()))
+            self._finding = None
+        elif tag == "p" and self._in == "caption":
             self.caption, self._in = self._text.strip(), None
         elif tag in ("h2", "h3") and self._in == "heading":
             self.heading, self._in = self._text.replace("¶", "").strip(), None
@@ -80,13 +87,23 @@ class _Parser(HTMLParser):
             self._row = None
         elif tag == "table" and self._table is not None:
             self.tables.append(self._table)
+            self.items.append(("table", self._table))
             self._table, self.caption = None, ""
 
     def handle_data(self, data):
+        if self._finding is not None:
+            self._finding += data
         if self._in is not None:
             self._text += data
         if self._cell is not None:
             self._cell += data
+
+
+def page_items(html: str) -> list[tuple[str, object]]:
+    """("finding", text) and ("table", Table) of a report page, in page order."""
+    parser = _Parser()
+    parser.feed(html)
+    return parser.items
 
 
 def parse_tables(html: str) -> list[Table]:

@@ -31,9 +31,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.errors import ParameterError
-
-Z95 = 1.959963984540054
-"""The 97.5th percentile of the standard normal distribution."""
+from helpers.stats.proportions import z_value
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "geography_code", "geography_name", "years", "latest", "slope", "slope_lower",
@@ -91,7 +89,7 @@ def year_reached(rows: pd.DataFrame, ambition: float) -> pd.DataFrame:
         part = part.assign(year=part["period"].astype(int)).sort_values("year")
         t_bar, a, b, se = trend_line(part["year"].to_numpy(), part["numerator"].to_numpy(),
                                      part["denominator"].to_numpy())
-        lo, hi = b - Z95 * se, b + Z95 * se
+        lo, hi = b - z_value() * se, b + z_value() * se
         last = part.iloc[-1]
         latest = 100 * last["numerator"] / last["denominator"]
         year = year_lo = year_hi = np.nan

@@ -9,7 +9,7 @@ from helpers.stats.funnel import (
 )
 from helpers.stats.inequality import describe, national_scale_ranks, summary_measures
 from helpers.stats.intersectional import cross_table, maihda, meta_regression
-from helpers.stats.proportions import add_proportion, compare_proportions, wilson_interval
+from helpers.stats.proportions import add_proportion, compare_proportions, wilson_interval, z_value
 from helpers.stats.rates import (
     add_rate,
     byars_interval,
@@ -43,4 +43,5 @@ __all__ = [
     "poisson_count_interval",
     "summary_measures",
     "wilson_interval",
+    "z_value",
 ]

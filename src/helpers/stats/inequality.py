@@ -31,10 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy.stats import norm
 
 from helpers.errors import ParameterError
-from helpers.stats.proportions import compare_proportions
+from helpers.stats.proportions import compare_proportions, z_value
 
 REPETITIONS = 10_000
 """Simulations per simulated confidence interval (PHE's tests use 10,000)."""
@@ -388,7 +387,7 @@ def _transformed_se(data: pd.DataFrame, scale: float) -> tuple[str | None, np.nd
         raise ParameterError(f"A {kind} transform needs estimates and limits strictly inside "
                              f"0 to {top:g}.")
     lower, upper = (_forward(bounds[:, i], kind, scale) for i in (0, 2))
-    return kind, (upper - lower) / (2 * _z(0.95))
+    return kind, (upper - lower) / (2 * z_value(0.95))
 
 
 def _reference_index(names: np.ndarray, reference: str | None) -> int | None:
@@ -486,12 +485,9 @@ def applicable_measures(
 # --- helpers for intervals -----------------------------------------------------------------
 
 
-def _z(confidence: float) -> float:
-    return float(norm.ppf(0.5 + confidence / 2))
-
 
 def _normal(estimate: float, se: float, confidence: float) -> Result:
-    half = _z(confidence) * se
+    half = z_value(confidence) * se
     return estimate, estimate - half, estimate + half, "analytic"
 
 

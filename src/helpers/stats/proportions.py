@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
+
+def z_value(confidence: float = 0.95) -> float:
+    """The two-sided normal quantile for ``confidence`` (1.959964 for 95%)."""
+    return float(norm.ppf(0.5 + confidence / 2))
 
 def wilson_interval(
     numerator: np.ndarray | pd.Series | float,

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 from statsmodels.stats.rates import confint_poisson
+
+from helpers.stats.proportions import z_value
 
 EXACT_BELOW = 10
 """Counts below this use the exact Poisson interval instead of Byar's."""
 
-
-def _z(confidence: float) -> float:
-    return float(norm.ppf(0.5 + confidence / 2))
 
 
 def byars_interval(
@@ -31,7 +29,7 @@ def byars_interval(
     upper = (x+1) (1 - 1/(9(x+1)) + z/(3 sqrt(x+1)))^3. A zero count has lower 0.
     """
     x = np.asarray(count, dtype=float)
-    z = _z(confidence)
+    z = z_value(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = np.where(x > 0, x * (1 - 1 / (9 * x) - z / (3 * np.sqrt(x))) ** 3, 0.0)
     x1 = x + 1

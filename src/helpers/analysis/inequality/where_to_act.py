@@ -14,12 +14,10 @@ import numpy as np
 import pandas as pd
 
 from helpers.cube import ENGLAND_CODE, pool_periods, select
-from helpers.stats import wilson_interval
+from helpers.stats import wilson_interval, z_value
 
 BENCHMARKS = ("least_deprived", "england")
 
-Z95 = 1.959963984540054
-"""The two-sided 95% normal quantile."""
 
 
 def benchmark_rate(cube: pd.DataFrame, alliance_code: str, indicator: str,
@@ -82,8 +80,8 @@ def extra_early_diagnoses(cube: pd.DataFrame, alliance_code: str, *,
            [["numerator", "denominator", "extra", "own_var"]].sum()
            .rename(columns={"numerator": "observed"}))
     out["extra_se"] = np.sqrt(out["denominator"] ** 2 * variance + out["own_var"])
-    out["extra_lower"] = out["extra"] - Z95 * out["extra_se"]
-    out["extra_upper"] = out["extra"] + Z95 * out["extra_se"]
+    out["extra_lower"] = out["extra"] - z_value() * out["extra_se"]
+    out["extra_upper"] = out["extra"] + z_value() * out["extra_se"]
     out["benchmark"] = rate
     out = (out.drop(columns="own_var").sort_values("extra", ascending=False, kind="stable")
            .reset_index(drop=True))
@@ -117,7 +115,7 @@ def total_shortfall(ranked: pd.DataFrame) -> tuple[float, float, float]:
                  * ranked.attrs["benchmark_variance"]).clip(lower=0).sum())
     se = float(np.sqrt(ranked["denominator"].sum() ** 2 * ranked.attrs["benchmark_variance"]
                        + own))
-    return total, total - Z95 * se, total + Z95 * se
+    return total, total - z_value() * se, total + z_value() * se
 
 
 def priority(ranked: pd.DataFrame) -> dict | None:
@@ -146,7 +144,7 @@ def priority(ranked: pd.DataFrame) -> dict | None:
     diff = float(first["extra"] - second["extra"])
     se = float(np.sqrt((first["denominator"] - second["denominator"]) ** 2 * variance
                        + own(first) + own(second)))
-    lower, upper = diff - Z95 * se, diff + Z95 * se
+    lower, upper = diff - z_value() * se, diff + z_value() * se
     return {"first": first["geography_name"], "second": second["geography_name"],
             "difference": diff, "lower": lower, "upper": upper, "distinct": lower > 0}
 
