@@ -12,6 +12,7 @@ from helpers.analysis.adoption import adoption_timeline
 from helpers.analysis.adoption.timeline import monthly_totals
 from helpers.errors import InputDataError, ParameterError
 from helpers.ingest.activity import read_activity, write_activity
+from helpers.ingest.io import NOT_A_CODE
 from helpers.registry import innovations
 from helpers.registry.schema import ACTIVITY_COLUMNS, ACTIVITY_GROUPS
 
@@ -142,7 +143,9 @@ def test_row_fault_is_quarantined_with_reason(tmp_path, reason):
     assert _reasons(quarantined) == {2: reason}
     row = quarantined.iloc[0]
     assert row["source_file"] == "gm_activity.csv"
-    assert row["alliance"] == ROW_FAULTS[reason].split(",")[1]  # the row as read
+    as_read = ROW_FAULTS[reason].split(",")[1]
+    # the row as read, except a value that is not an alliance (it could identify someone)
+    assert row["alliance"] == (NOT_A_CODE if reason == "unknown alliance" else as_read)
 
 
 def test_bad_month_spellings(tmp_path):

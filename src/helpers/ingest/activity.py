@@ -50,6 +50,7 @@ from helpers.ingest.io import (
     check_columns,
     clean_text,
     join_reasons,
+    quarantine_view,
     read_table,
     safe_examples,
     write_parquet,
@@ -270,7 +271,8 @@ def read_activity(files: Sequence[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
         ``kept``: the canonical table (:data:`ACTIVITY_COLUMNS`), in file and
         row order. ``quarantined``: ``source_file``, ``source_row`` (1 = first
         data row), ``reason`` (every rule the row breaks, ``"; "``-separated)
-        and the row's columns as read. ``len(kept) + len(quarantined)`` = rows in.
+        and the row's allow-listed columns as read
+        (:func:`helpers.ingest.io.quarantine_view`). ``len(kept) + len(quarantined)`` = rows in.
         Duplicate rows (same :data:`ACTIVITY_KEY_COLUMNS`, also across files) are all set aside.
 
     Raises
@@ -295,11 +297,11 @@ def read_activity(files: Sequence[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     reasons = _quarantine_reasons(raw, canon, clash)
     bad = (reasons != "").to_numpy()
     kept = _finalise(canon.loc[~bad, list(ACTIVITY_COLUMNS)])
-    columns = [c for c in raw.columns if c not in (SOURCE_FILE, SOURCE_ROW)]
+    view = quarantine_view(raw.loc[bad])
     quarantined = pd.concat([
-        raw.loc[bad, [SOURCE_FILE, SOURCE_ROW]],
+        view[[SOURCE_FILE, SOURCE_ROW]],
         reasons[bad].rename("reason").astype(str),
-        raw.loc[bad, columns].astype("string"),
+        view.drop(columns=[SOURCE_FILE, SOURCE_ROW]).astype("string"),
     ], axis=1).reset_index(drop=True)
     if len(kept) + len(quarantined) != len(raw):  # pragma: no cover - invariant
         raise AssertionError("activity rows do not reconcile")

@@ -28,10 +28,13 @@ from helpers.config import SYNTHETIC_LABEL, Paths
 from helpers.cube import build_cube
 from helpers.errors import InputDataError
 from helpers.ingest.io import (
+    OUT_OF_RANGE,
     SOURCE_ROW,
     check_columns,
     count_reasons,
     join_reasons,
+    parse_dates,
+    parse_whole_numbers,
     quarantine_view,
     read_table,
     safe_examples,
@@ -40,6 +43,13 @@ from helpers.ingest.io import (
     write_quarantine_csv,
 )
 from helpers.ingest.referrals import clean_referrals
+from helpers.ingest.rules import (
+    GEOGRAPHY,
+    area_rules,
+    date_range_rules,
+    identifier_rules,
+    period_rules,
+)
 from helpers.registry import alliances
 from helpers.registry.schema import (
     AGE_BAND_EDGES,
@@ -95,23 +105,24 @@ def raw_tumour_files(paths: Paths, source: str) -> list[Path]:
 
 
 def parse_types(df: pd.DataFrame, path: Path, required: dict[str, str]) -> pd.DataFrame:
-    """Convert each column to its logical type, raising on values that are not of it."""
+    """Convert each column to its logical type, raising on values that are not of it.
+
+    A date outside 1900-2100 (a placeholder such as 9999-12-31) is not a structural
+    fault: it reads as missing and ``<column>__out_of_range`` marks the row, for the
+    row rules to set it aside (:func:`helpers.ingest.date_range_rules`).
+    """
     out = df.copy()
     for col, kind in required.items():
         values = out[col]
         if kind == "date":
-            if pd.api.types.is_datetime64_any_dtype(values):
-                out[col] = values.astype("datetime64[ns]")
-                continue
-            parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
-            bad = values.notna() & (values.astype(str).str.strip() != "") & parsed.isna()
+            parsed, bad, out_of_range = parse_dates(values)
             _raise_if(bad, out, path, col, "has values that are not dates (expected YYYY-MM-DD)")
-            out[col] = parsed.astype("datetime64[ns]")
+            out[col] = parsed
+            out[col + OUT_OF_RANGE] = out_of_range
         elif kind == "int":
-            parsed = pd.to_numeric(values, errors="coerce")
-            bad = values.notna() & (parsed.isna() | (parsed % 1 != 0))
+            parsed, bad = parse_whole_numbers(values)
             _raise_if(bad, out, path, col, "has values that are not whole numbers")
-            out[col] = parsed.astype("Int64")
+            out[col] = parsed
         else:
             out[col] = values.astype("string").str.strip()
     return out
@@ -128,10 +139,11 @@ def _raise_if(bad: pd.Series, df: pd.DataFrame, path: Path, col: str, message: s
 # --------------------------------------------------------------------------- row rules
 
 
-def quarantine_reasons(df: pd.DataFrame) -> pd.Series:
+def quarantine_reasons(df: pd.DataFrame, areas: pd.DataFrame | None = None) -> pd.Series:
     """Return, for each row, the reasons it must be set aside ("" when none).
 
-    Every rule is vectorised; a row failing several rules lists them all.
+    Every rule is vectorised; a row failing several rules lists them all. ``areas``:
+    the areas file's table, when one was given (small areas must be in it).
     """
     rules: dict[str, pd.Series] = {
         "missing tumour_id": df["tumour_id"].isna() | (df["tumour_id"] == ""),
@@ -153,9 +165,20 @@ def quarantine_reasons(df: pd.DataFrame) -> pd.Series:
         "treatment before referral": df["first_treatment_date"] < df["referral_date"],
         "treatment before decision to treat": df["first_treatment_date"]
         < df["decision_to_treat_date"],
-        "diagnosis date in the future": df["diagnosis_date"] > pd.Timestamp.now(),
+        **record_rules(df, areas),
     }
     return join_reasons(rules, df.index)
+
+
+def record_rules(df: pd.DataFrame, areas: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """The rules tumours share with referrals: dates in range, areas known, no identifiers."""
+    dates = [c for c, kind in RAW_TUMOUR_COLUMNS.items() if kind == "date"]
+    return {
+        **period_rules(df, "diagnosis_date"),
+        **date_range_rules(df, dates),
+        **area_rules(df, areas),
+        **identifier_rules(df, ("tumour_id", "lsoa_code", *GEOGRAPHY)),
+    }
 
 
 # --------------------------------------------------------------------------- canonical
@@ -231,6 +254,7 @@ def read_areas(files: list[Path], tumours: pd.DataFrame) -> pd.DataFrame:
             df = parse_types(df, path, RAW_AREA_COLUMNS)
             codes = alliances.resolve_codes(df["alliance"])
             _raise_if(codes.isna(), df, path, "alliance", "names an unknown Cancer Alliance")
+            check_areas(df, path)
             df["alliance_code"] = codes
             df["alliance"] = codes.map({a.code: a.name for a in alliances.ALLIANCES})
             frames.append(df)
@@ -239,6 +263,21 @@ def read_areas(files: list[Path], tumours: pd.DataFrame) -> pd.DataFrame:
     for col in AREA_TEXT_COLUMNS:
         areas[col] = areas[col].astype(str)
     return areas.reset_index(drop=True)
+
+
+def check_areas(df: pd.DataFrame, path: Path) -> None:
+    """The areas file is reference data: a fault in it stops the run (naming column and rows)."""
+    lsoa = df["lsoa_code"]
+    _raise_if(lsoa.isna(), df, path, "lsoa_code", "is empty")
+    _raise_if(lsoa.duplicated(keep=False) & lsoa.notna(), df, path, "lsoa_code",
+              "names a small area more than once")
+    _raise_if(~df["imd_decile"].between(1, 10).fillna(False), df, path, "imd_decile",
+              "is missing or outside 1-10")
+    _raise_if((df["population"] < 0).fillna(False), df, path, "population", "is negative")
+    for col in ("lsoa_code", *AREA_TEXT_COLUMNS[1:5]):
+        _raise_if(df[col].isna(), df, path, col, "is empty")
+        for reason, mask in identifier_rules(df, (col,)).items():
+            _raise_if(mask, df, path, col, reason.removeprefix(col + " "))
 
 
 # --------------------------------------------------------------------------- writing
@@ -275,10 +314,15 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
     """
     files = raw_tumour_files(paths, source)
     raw = read_tumours(files)
-    reasons = quarantine_reasons(raw)
+    areas_in = area_files(paths, source)
+    known_areas = read_areas(areas_in, raw) if areas_in else None
+    reasons = quarantine_reasons(raw, known_areas)
     kept_raw = raw[reasons == ""]
+    if kept_raw.empty:
+        raise InputDataError(files[0], f"every one of the {len(raw):,} tumour rows was set "
+                                       f"aside; reasons: {_top_reasons(reasons)}")
     tumours = canonicalise(kept_raw)
-    processed_tumour_schema().validate(tumours)
+    validate_processed(tumours, files)
     result = CleanResult(
         source=source,
         inputs=files,
@@ -290,7 +334,6 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
     if result.rows_in != result.kept + result.quarantined:  # pragma: no cover - invariant
         raise AssertionError(f"counts do not reconcile: {result.summary()}")
 
-    areas_in = area_files(paths, source)
     synthetic = is_synthetic(files)
     status = {
         "data_status": SYNTHETIC_LABEL if synthetic else "RECORD-LEVEL",
@@ -303,11 +346,12 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
         "kept": result.kept,
         "quarantined": result.quarantined,
         "quarantine_reasons": result.reasons,
+        "skipped": [],
     }
-    areas = read_areas(areas_in, tumours)
+    areas = known_areas if known_areas is not None else read_areas([], tumours)
     out = paths.processed
     referrals, referred, referral_outputs = clean_referrals(
-        paths, source, tumours["tumour_id"], _metadata(status))
+        paths, source, tumours["tumour_id"], _metadata(status), areas=known_areas)
     status["fds_population"] = "referrals" if referrals is not None else "tumours"
     status["referrals"] = None if referred is None else {
         "files": [{"file": p.name, "sha256": sha256(p)} for p in referred.inputs],
@@ -328,8 +372,32 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
     return result
 
 
+def _top_reasons(reasons: pd.Series, limit: int = 3) -> str:
+    counts = count_reasons(reasons)
+    return "; ".join(f"{r} ({n:,})" for r, n in sorted(counts.items(), key=lambda kv: -kv[1])[
+        :limit])
+
+
+def validate_processed(tumours: pd.DataFrame, files: list[Path]) -> None:
+    """Check the processed table against its schema; a failure is one line, quoting no value."""
+    from pandera.errors import SchemaError
+
+    try:
+        processed_tumour_schema().validate(tumours)
+    except SchemaError as err:
+        column = getattr(err.schema, "name", None)
+        raise InputDataError(files[0], "failed the processed-table check "
+                                       f"({type(err.check).__name__ if err.check else 'type'})",
+                             column=str(column) if column else None) from None
+
+
 def _clean_activity(paths: Paths, source: str, status: dict) -> list[Path]:
-    """Validate innovation activity files (if any) into ``activity.parquet``; record counts."""
+    """Validate innovation activity files (if any) into ``activity.parquet``; record counts.
+
+    Activity is optional: a file that cannot be used (a missing column, counts that are
+    not numbers) is skipped, the reason recorded under ``skipped`` in ``data_status.json``
+    (the command line and the data-quality page say so), and the tumours are still reported.
+    """
     from helpers.ingest.activity import activity_files, read_activity, write_activity
 
     files = activity_files(paths, source)
@@ -337,7 +405,13 @@ def _clean_activity(paths: Paths, source: str, status: dict) -> list[Path]:
     if not files:
         status["activity"] = None
         return []
-    kept, held = read_activity(files)
+    try:
+        kept, held = read_activity(files)
+    except InputDataError as err:  # activity is optional: report the rest, say what was skipped
+        status["activity"] = {"files": [{"file": p.name, "sha256": sha256(p)} for p in files],
+                              "skipped": str(err)}
+        status.setdefault("skipped", []).append(f"innovation activity: {err}")
+        return []
     status["activity"] = {"files": [{"file": p.name, "sha256": sha256(p)} for p in files],
                           "rows_in": len(kept) + len(held), "kept": len(kept),
                           "quarantined": len(held)}

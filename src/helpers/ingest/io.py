@@ -9,6 +9,8 @@ way whatever the input.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -16,7 +18,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.errors import InputDataError
+from helpers.errors import InputDataError, rows_text
+from helpers.registry import alliances
+from helpers.registry.schema import (
+    ETHNICITIES,
+    REFERRAL_ROUTES,
+    ROUTES,
+    SEXES,
+    SITES,
+    STAGES,
+    SUSPECTED_CANCERS,
+)
 
 SOURCE_ROW = "source_row"
 """Column added on reading: the data row's number in its file (1 = first data row)."""
@@ -25,28 +37,165 @@ SOURCE_FILE = "source_file"
 """Column added on reading: the file's name."""
 
 
+SAMPLE_BYTES = 1 << 16
+"""How much of a CSV file is looked at to find its encoding, delimiter and header."""
+
+DELIMITERS = ",;\t|"
+"""Delimiters a CSV file may use; the header line decides which (:func:`csv.Sniffer`)."""
+
+ENCODINGS = ("utf-8", "cp1252", "latin-1")
+"""Encodings tried in turn when a CSV file has no byte-order mark: UTF-8, then Windows-1252
+(what Excel writes in the UK), then Latin-1 (which reads any bytes)."""
+
+MAX_FIELD = 100_000
+"""Longest field (characters) a CSV may hold; a longer one is refused (the file is not a table)."""
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV (every value as text) or parquet file, numbering its data rows from 1.
+
+    CSV files may be UTF-8 (with or without a byte-order mark), UTF-16 with a byte-order
+    mark, or Windows-1252/Latin-1 (:data:`ENCODINGS`), delimited by any of
+    :data:`DELIMITERS` (found from the header line). Empty values become missing.
 
     Raises
     ------
     InputDataError
-        The file is neither ``.csv`` nor ``.parquet``.
+        In one line naming the file (and the lines or column at fault): the file is
+        neither ``.csv`` nor ``.parquet``, cannot be read, is empty, has no data rows,
+        is binary, has a blank or repeated column name, or has rows whose number of
+        fields differs from the header's.
     """
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        df = pd.read_parquet(path)
+        df = _read_parquet(path)
     elif suffix == ".csv":
-        df = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-        )
+        df = _read_csv(path)
     else:
         raise InputDataError(path, "is neither .csv nor .parquet")
     df.columns = [str(c).strip() for c in df.columns]
+    _check_header(path, list(df.columns))
+    if len(df) == 0:
+        raise InputDataError(path, "has a header but no data rows")
     df = df.reset_index(drop=True)
     df[SOURCE_ROW] = np.arange(1, len(df) + 1)
     df[SOURCE_FILE] = path.name
     return df
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(path)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise InputDataError(path, f"is not a readable parquet file ({type(err).__name__})"
+                             ) from None
+
+
+def _check_header(path: Path, names: list[str]) -> None:
+    seen: set[str] = set()
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            raise InputDataError(path, "appears twice in the header; each column once, please",
+                                 column=name)
+        seen.add(name)
+        if not name or name.startswith("Unnamed:"):
+            raise InputDataError(path, f"column {position} of the header has no name")
+
+
+def _encoding(path: Path, sample: bytes) -> tuple[str, ...]:
+    """The encodings to try, from the byte-order mark or :data:`ENCODINGS`."""
+    if not sample.strip():
+        raise InputDataError(path, "is empty")
+    if sample.startswith(codecs.BOM_UTF8):
+        return ("utf-8-sig",)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return ("utf-16",)
+    if sample.startswith(b"PAR1"):
+        raise InputDataError(path, "is a parquet file named .csv: rename it to .parquet")
+    if b"\x00" in sample:
+        raise InputDataError(path, "is not a text file (binary content); save it as CSV "
+                                   "(UTF-8) or parquet")
+    return ENCODINGS
+
+
+def _header(path: Path, text: str) -> tuple[str, list[str]]:
+    """The delimiter and the column names, from the first line of ``text``."""
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    try:
+        delimiter = csv.Sniffer().sniff(first, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ","
+    names = next(csv.reader([first], delimiter=delimiter), [])
+    names = [n.strip() for n in names]
+    _check_header(path, names)
+    return delimiter, names
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV as text with pyarrow, refusing ragged rows (naming their lines)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    with path.open("rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    for encoding in _encoding(path, sample):
+        try:
+            text = sample.decode(encoding, errors="strict" if len(sample) < SAMPLE_BYTES
+                                 else "ignore")
+        except UnicodeDecodeError:
+            continue
+        delimiter, names = _header(path, text)
+        ragged: list[tuple[int | None, int]] = []
+
+        def skip(row, ragged=ragged) -> str:
+            ragged.append((row.number, row.actual_columns))
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(
+                    column_names=[f"c{i}" for i in range(len(names))], skip_rows=1,
+                    encoding=encoding.replace("utf-8-sig", "utf-8"), use_threads=False),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=True, invalid_row_handler=skip),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={f"c{i}": pa.string() for i in range(len(names))},
+                    strings_can_be_null=True, null_values=[""]),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+            if "UTF8" in str(err) or isinstance(err, UnicodeDecodeError):
+                continue  # not this encoding: try the next
+            raise InputDataError(path, "cannot be read as a CSV table (unbalanced quotes or "
+                                       "a field longer than the reader allows?)") from None
+        if ragged:
+            lines = [n for n, _ in ragged if n is not None]
+            fields = sorted({f for _, f in ragged})
+            raise InputDataError(
+                path, f"has {len(ragged)} row(s) with {', '.join(map(str, fields))} fields "
+                      f"where the header has {len(names)} (delimiter {delimiter!r})"
+                      + (f", at lines {rows_text(lines)}" if lines else "")
+                      + "; quote values that contain the delimiter")
+        _check_field_lengths(path, table, names)
+        df = table.to_pandas()
+        df.columns = names
+        return df
+    raise InputDataError(path, "cannot be decoded as UTF-8, Windows-1252 or Latin-1")
+
+
+def _check_field_lengths(path: Path, table, names: list[str]) -> None:
+    """Refuse a field longer than :data:`MAX_FIELD` characters (naming its column and rows)."""
+    import pyarrow.compute as pc
+
+    for name, column in zip(names, table.columns, strict=True):
+        lengths = pc.utf8_length(column)
+        if (pc.max(lengths).as_py() or 0) > MAX_FIELD:
+            rows = (np.flatnonzero(pc.fill_null(pc.greater(lengths, MAX_FIELD), False)
+                                   .to_numpy(zero_copy_only=False)) + 1).tolist()
+            raise InputDataError(path, f"has values longer than {MAX_FIELD:,} characters",
+                                 column=name, rows=rows)
 
 
 def check_columns(df: pd.DataFrame, path: Path, required: Iterable[str], *,
@@ -82,10 +231,59 @@ MAX_ECHO = 12
 """Longest value an error message may quote; longer ones are withheld."""
 
 
+IDENTIFIER_PATTERNS: dict[str, str] = {
+    "NHS number": r"\d{3}[ -]?\d{3}[ -]?\d{4}",
+    "postcode": r"(?i)[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
+    "date": r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[T ].*)?",
+    "e-mail address": r".*@.*\..*",
+}
+"""Shapes of values that identify a person; none belongs in an id, area or place-name column."""
+
+def looks_identifying(values: pd.Series) -> pd.Series:
+    """True where a value has the shape of an NHS number, postcode, date or e-mail address."""
+    text = values.astype("string").str.strip()
+    found = pd.Series(False, index=values.index)
+    uniques = text.dropna().unique()
+    if len(uniques) == 0:
+        return found
+    distinct = pd.Series(uniques, dtype="string")
+    hit = pd.Series(False, index=distinct.index)
+    for pattern in IDENTIFIER_PATTERNS.values():
+        hit |= distinct.str.fullmatch(pattern).fillna(False).astype(bool)
+    flagged = set(distinct[hit])
+    return text.isin(flagged).fillna(False).astype(bool) if flagged else found
+
+
+CODE_LISTS: dict[str, frozenset[str]] = {
+    "site": frozenset(SITES), "suspected_cancer": frozenset(SUSPECTED_CANCERS),
+    "stage": frozenset(STAGES), "route": frozenset(ROUTES) | frozenset(REFERRAL_ROUTES),
+    "sex": frozenset(SEXES), "ethnicity": frozenset(ETHNICITIES),
+}
+"""Coded fields a quarantine file keeps only when they hold one of their codes."""
+
+NOT_A_CODE = "(not a listed value: see your file)"
+
+
 def quarantine_view(rows: pd.DataFrame) -> pd.DataFrame:
-    """The allow-listed columns of set-aside rows (:data:`QUARANTINE_KEEPS`), in file order."""
+    """The allow-listed columns of set-aside rows (:data:`QUARANTINE_KEEPS`), in file order.
+
+    Even an allow-listed column may hold an identifier typed in the wrong place: a coded
+    field is kept only when it holds one of its codes, an id or other text only when it is
+    short and not shaped like an identifier (:func:`looks_identifying`); otherwise
+    :data:`NOT_A_CODE` stands in.
+    """
     keep = [c for c in (SOURCE_FILE, SOURCE_ROW, *QUARANTINE_KEEPS) if c in rows.columns]
-    return rows.loc[:, keep]
+    out = rows.loc[:, keep].copy()
+    for col in keep[2:]:
+        text = out[col].astype("string")
+        if col in CODE_LISTS:
+            unsafe = text.notna() & ~text.isin(CODE_LISTS[col])
+        elif col == "alliance":
+            unsafe = text.notna() & alliances.resolve_codes(text).isna()
+        else:
+            unsafe = text.notna() & (looks_identifying(text) | (text.str.len() > MAX_ECHO * 4))
+        out[col] = text.mask(unsafe.fillna(False).astype(bool), NOT_A_CODE)
+    return out
 
 
 def safe_examples(values: pd.Series, limit: int = 3) -> str:
@@ -180,3 +378,74 @@ def write_quarantine_csv(rows: pd.DataFrame, path: Path, *, data_status: str) ->
     out = rows.copy()
     out.insert(0, "data_status", data_status)
     return write_csv(out, path)
+
+
+# --------------------------------------------------------------------------- typed values
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+"""Dates outside these years are placeholders (9999-12-31, 1900-01-01 is kept) or typing slips:
+the row is set aside (:data:`OUT_OF_RANGE`), never the file refused."""
+
+OUT_OF_RANGE = "__out_of_range"
+"""Suffix of the column :func:`parse_dates` callers add: True where a date lies outside
+:data:`FIRST_YEAR`-:data:`LAST_YEAR`."""
+
+_ISO_DATE = (r"^\s*(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+             r"\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)?\s*$")
+
+
+def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse dates written ``YYYY-MM-DD``, or read as dates from parquet.
+
+    A time and time zone after the date (``2022-03-10T23:30:00+01:00``) are ignored:
+    the calendar date as written is the date, whatever the zone, so mixed zones
+    cannot shift a date across midnight.
+
+    Returns
+    -------
+    (dates, not_dates, out_of_range)
+        ``datetime64[ns]`` dates (``NaT`` where empty, not a date or out of range);
+        a mask of values that are not dates at all (a structural fault); a mask of
+        real dates outside :data:`FIRST_YEAR`-:data:`LAST_YEAR` (a row fault).
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_localize(None)
+        dates = values.dt.normalize()
+        not_dates = pd.Series(False, index=values.index)
+    else:
+        text = values.astype("string")
+        present = text.notna() & (text.str.strip() != "")
+        day = text.str.extract(_ISO_DATE, expand=False)
+        written = pd.to_numeric(day.str.slice(0, 4), errors="coerce")
+        far = (written.notna() & ~written.between(FIRST_YEAR, LAST_YEAR)).fillna(False)
+        dates = pd.to_datetime(day.mask(far), errors="coerce", format="%Y-%m-%d")
+        not_dates = (present & dates.isna() & ~far).fillna(False).astype(bool)
+    years = dates.dt.year
+    out = (dates.notna() & ~years.between(FIRST_YEAR, LAST_YEAR)).fillna(False).astype(bool)
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        out = out | far.astype(bool)
+    return dates.mask(out).astype("datetime64[ns]"), not_dates, out
+
+
+MAX_WHOLE = 10**15
+"""Whole numbers above this (in size) cannot be an age, decile or count: read as missing,
+so the range rules set the row aside."""
+
+
+def parse_whole_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse whole numbers (``70`` and ``70.0`` alike) into ``Int64``.
+
+    Returns ``(numbers, not_whole)``: the numbers (``<NA>`` where empty or beyond
+    :data:`MAX_WHOLE`) and a mask of values that are not whole numbers (``70.5``,
+    ``seventy``, ``inf``).
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return pd.Series(pd.NA, index=values.index, dtype="Int64"), values.notna()
+    text = values if pd.api.types.is_numeric_dtype(values) else clean_text(values)
+    parsed = pd.to_numeric(text, errors="coerce").astype("float64")
+    finite = parsed.notna() & np.isfinite(parsed)
+    not_whole = (text.notna() & (~finite | (parsed.where(finite, 0) % 1 != 0)))
+    fits = finite & (parsed.abs() < MAX_WHOLE)
+    return (parsed.where(fits & ~not_whole).round().astype("Int64"),
+            not_whole.fillna(False).astype(bool))

@@ -30,6 +30,13 @@ from helpers.ingest.io import (
     write_parquet,
     write_quarantine_csv,
 )
+from helpers.ingest.rules import (
+    GEOGRAPHY,
+    area_rules,
+    date_range_rules,
+    identifier_rules,
+    period_rules,
+)
 from helpers.registry import alliances
 from helpers.registry.schema import (
     AGE_BAND_EDGES,
@@ -83,11 +90,13 @@ def parse_referrals(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return out
 
 
-def quarantine_reasons(df: pd.DataFrame, tumour_ids: pd.Series | None = None) -> pd.Series:
+def quarantine_reasons(df: pd.DataFrame, tumour_ids: pd.Series | None = None,
+                       areas: pd.DataFrame | None = None) -> pd.Series:
     """Return, per row, every reason to set it aside (``""`` when none).
 
     ``tumour_ids``: the kept tumours' ids; a referral naming a tumour that is not
-    among them is set aside (its cancer cannot be linked).
+    among them is set aside (its cancer cannot be linked). ``areas``: the areas
+    file's table, when one was given (small areas must be in it).
     """
     diagnosed = df["cancer_diagnosed"]
     rules: dict[str, pd.Series] = {
@@ -101,7 +110,6 @@ def quarantine_reasons(df: pd.DataFrame, tumour_ids: pd.Series | None = None) ->
         "suspected_cancer not a CWT suspected-cancer group":
             ~df["suspected_cancer"].isin(SUSPECTED_CANCERS),
         "told-outcome date before referral": df["told_outcome_date"] < df["referral_date"],
-        "referral date in the future": df["referral_date"] > pd.Timestamp.now(),
         "cancer_diagnosed not yes or no": diagnosed.isna(),
         "cancer diagnosed without a tumour_id": diagnosed.fillna(False) & df["tumour_id"].isna(),
         "tumour_id given but no cancer diagnosed": (~diagnosed.fillna(True))
@@ -112,6 +120,10 @@ def quarantine_reasons(df: pd.DataFrame, tumour_ids: pd.Series | None = None) ->
         "imd_decile missing or outside 1-10": ~df["imd_decile"].between(1, 10).fillna(False),
         "missing small area or local authority": df[["lsoa_code", "lad_code", "lad_name"]]
         .isna().any(axis=1),
+        **period_rules(df, "referral_date"),
+        **date_range_rules(df, ("referral_date", "told_outcome_date")),
+        **area_rules(df, areas),
+        **identifier_rules(df, ("referral_id", "lsoa_code", *GEOGRAPHY)),
     }
     if tumour_ids is not None:
         rules["tumour_id not among the kept tumours"] = df["tumour_id"].notna() & ~df[
@@ -139,7 +151,8 @@ def canonicalise(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def read_referrals(files: list[Path], tumour_ids: pd.Series | None = None
+def read_referrals(files: list[Path], tumour_ids: pd.Series | None = None,
+                   areas: pd.DataFrame | None = None
                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Read, type and check every referrals file.
 
@@ -154,14 +167,14 @@ def read_referrals(files: list[Path], tumour_ids: pd.Series | None = None
         frames.append(parse_referrals(read_table(path), path))
     raw = pd.concat(frames, ignore_index=True)
     raw["alliance_code"] = alliances.resolve_codes(raw["alliance"])
-    reasons = quarantine_reasons(raw, tumour_ids)
+    reasons = quarantine_reasons(raw, tumour_ids, areas)
     kept = canonicalise(raw[reasons == ""])
     return kept, raw, reasons
 
 
 def clean_referrals(paths: Paths, source: str, tumour_ids: pd.Series,
-                    metadata: dict[str, str]) -> tuple[pd.DataFrame | None, ReferralResult | None,
-                                                       list[Path]]:
+                    metadata: dict[str, str], areas: pd.DataFrame | None = None
+                    ) -> tuple[pd.DataFrame | None, ReferralResult | None, list[Path]]:
     """Clean the referrals of ``source`` into ``data/processed/referrals.parquet``.
 
     Returns ``(None, None, [])`` (and removes a stale referrals.parquet) when the
@@ -172,7 +185,7 @@ def clean_referrals(paths: Paths, source: str, tumour_ids: pd.Series,
     if not files:
         out_path.unlink(missing_ok=True)
         return None, None, []
-    kept, raw, reasons = read_referrals(files, tumour_ids)
+    kept, raw, reasons = read_referrals(files, tumour_ids, areas)
     result = ReferralResult(inputs=files, rows_in=len(raw), kept=len(kept),
                             quarantined=int((reasons != "").sum()),
                             reasons=count_reasons(reasons))

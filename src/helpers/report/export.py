@@ -19,7 +19,7 @@ from typing import Any
 import nbformat
 
 from helpers.config import METHODS_FILE, SUPPRESSION_THRESHOLD
-from helpers.errors import InsightsError
+from helpers.errors import InsightsError, public_message
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -116,12 +116,30 @@ def drop_empty_headings(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def one_line_errors(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace each error output (a traceback with source lines) by its one-line message.
+
+    A page never shows a traceback: the reader sees what failed in one sentence
+    (:func:`helpers.errors.public_message`), the executed notebook keeps the details.
+    """
+    for cell in nb.cells:
+        for i, output in enumerate(cell.get("outputs", [])):
+            if output.get("output_type") == "error":
+                text = public_message(output.get("ename", "Error"), output.get("evalue", ""))
+                cell.outputs[i] = nbformat.v4.new_output(
+                    "display_data", data={
+                        "text/html": "<p class='cai-finding'><strong>This step failed:</strong> "
+                                     f"{html.escape(text)}</p>",
+                        "text/plain": f"This step failed: {text}"})
+    return nb
+
+
 def export_html(executed: Path, target: Path, status: dict[str, Any], title: str) -> Path:
     """Export an executed notebook to a self-contained HTML report with no code."""
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = drop_empty_headings(nbformat.read(executed, as_version=4))
+    nb = drop_empty_headings(one_line_errors(nbformat.read(executed, as_version=4)))
     nb.metadata["title"] = title
     exporter = HTMLExporter(
         template_name="report",

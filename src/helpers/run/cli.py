@@ -25,7 +25,7 @@ from pathlib import Path
 
 import helpers
 from helpers.config import KERNEL_NAME, SUPPRESSION_THRESHOLD, check_settings, paths
-from helpers.errors import InsightsError
+from helpers.errors import InsightsError, describe_os_error, one_line
 from helpers.registry import alliances
 from helpers.run import params
 
@@ -95,6 +95,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     """Run the cleaning step alone (what notebooks/01_clean.ipynb does)."""
+    from helpers.ingest.clean import read_status
     from helpers.run.pipeline import prepare, resolve_source
 
     p = paths()
@@ -102,6 +103,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     print(summary)
     for reason, rows in zip(held["Reason"], held["Rows"], strict=True):
         print(f"  set aside {rows}: {reason}")
+    for skipped in read_status(p).get("skipped", []):
+        print(f"  skipped {skipped}")
     return 0
 
 
@@ -207,13 +210,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "environments only", file=sys.stderr)
         return args.func(args)
     except InsightsError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {one_line(str(err))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # the reader went away (e.g. `alliances list | head`): stop quietly, as Unix tools do
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as err:  # a read-only or missing folder, a full disk: one line, not a traceback
+        print(f"error: {describe_os_error(err)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

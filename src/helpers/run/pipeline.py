@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from helpers.config import KERNEL_NAME, Paths
-from helpers.errors import InputDataError, InsightsError
+from helpers.errors import InputDataError, InsightsError, public_message
 from helpers.ingest.clean import clean, raw_tumour_files, read_status
 from helpers.registry import alliances
 from helpers.report import export as report
@@ -233,7 +233,7 @@ def _stderr_to(path: Path) -> Iterator[None]:
 def _describe(exc: BaseException) -> str:
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
-    return f"{ename}: {evalue}".strip()[:500]
+    return public_message(ename, evalue)[:500]
 
 
 def run(

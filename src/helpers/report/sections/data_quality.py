@@ -7,19 +7,40 @@ suppressed like every other published number.
 
 from __future__ import annotations
 
+import html
+
+import numpy as np
 import pandas as pd
 
 from helpers.config import Paths
 from helpers.ingest import public
 from helpers.report import tables
 from helpers.report.context import Section
-from helpers.report.disclosure import footnote, format_count, is_small
+from helpers.report.disclosure import SUPPRESSED, footnote, format_count, is_small
+
+
+def shown(count: float) -> str:
+    """A published count: 1 to the threshold suppressed, as every other count."""
+    return format_count(np.nan if is_small(pd.Series([count])).iloc[0] else count)
+
+
+def reconciled(rows_in: int, kept: int, quarantined: int, set_aside: str = "quarantined") -> str:
+    """``rows in = kept + set aside``, with both parts hidden when either is small.
+
+    Hiding only the small one would not do: the other is rows in minus it.
+    """
+    if is_small(pd.Series([kept, quarantined])).any():
+        return (f"rows in {rows_in:,} = kept {SUPPRESSED} + {set_aside} {SUPPRESSED} "
+                f"({footnote()})")
+    return f"rows in {rows_in:,} = kept {kept:,} + {set_aside} {quarantined:,}"
 
 
 def cleaning_summary(status: dict, source: str, summary: str) -> Section:
-    """One line: the data status, the source and the reconciled row counts."""
+    """One line: the data status, the source and the reconciled row counts (small ones hidden)."""
+    if all(k in status for k in ("rows_in", "kept", "quarantined")):
+        summary = reconciled(status["rows_in"], status["kept"], status["quarantined"])
     return Section(intro=f"<p class='cai-finding'><strong>{status['data_status']} data</strong> "
-                         f"from the <code>{source}</code> source: {summary}.</p>")
+                         f"from the <code>{source}</code> source: {html.escape(summary)}.</p>")
 
 
 def referrals(status: dict) -> Section:
@@ -33,19 +54,40 @@ def referrals(status: dict) -> Section:
             "among people whose cancer was diagnosed (tumour-only), not over every urgent "
             "referral as NHS England counts it. Add *referrals*.csv to data/raw/local/ "
             "(columns in README.md)."])
-    line = (f"Referrals: rows in {got['rows_in']:,} = kept {got['kept']:,} + set aside "
-            f"{got['quarantined']:,}.")
+    line = f"Referrals: {reconciled(got['rows_in'], got['kept'], got['quarantined'], 'set aside')}."
     reasons = pd.DataFrame({"Reason": list(got["quarantine_reasons"]),
-                            "Rows": [format_count(n) for n in got["quarantine_reasons"].values()]})
+                            "Rows": [shown(n) for n in got["quarantine_reasons"].values()]})
     return Section(findings=[line], table=tables.show(reasons, caption="Referrals set aside, "
-                                                      "by reason", note="") if len(reasons)
+                                                      "by reason", note=footnote()) if len(reasons)
                    else None)
 
 
 def set_aside(reasons: pd.DataFrame):
-    """The rows set aside, by reason (a table saying "none" when nothing was)."""
-    none = pd.DataFrame({"Reason": ["none"], "Rows": ["0"]})
-    return tables.show(reasons if len(reasons) else none, caption="Set aside, by reason", note="")
+    """The rows set aside, by reason (a table saying "none" when nothing was); small counts hidden.
+
+    ``reasons``: columns ``Reason`` and ``Rows`` (a count, or its text with thousands
+    separators, as :func:`helpers.run.pipeline.prepare` gives it).
+    """
+    if not len(reasons):
+        return tables.show(pd.DataFrame({"Reason": ["none"], "Rows": ["0"]}),
+                           caption="Set aside, by reason", note="")
+    counts = pd.to_numeric(reasons["Rows"].astype(str).str.replace(",", ""), errors="coerce")
+    table = pd.DataFrame({"Reason": reasons["Reason"], "Rows": counts.map(shown)})
+    return tables.show(table, caption="Set aside, by reason", note=footnote())
+
+
+def skipped(status: dict) -> Section:
+    """What could not be used and was left out, so the rest could still be reported."""
+    lines = status.get("skipped") or []
+    activity = status.get("activity")
+    findings = [f"Skipped {line}" for line in lines]
+    if activity and "kept" in activity:
+        findings.append("Innovation activity: " + reconciled(
+            activity["rows_in"], activity["kept"], activity["quarantined"], "set aside") + ".")
+    if lines:
+        findings.append("Everything else was cleaned and is reported; sections that need what "
+                        "was skipped say that it is not available.")
+    return Section(findings=findings)
 
 
 def inputs(status: dict):
