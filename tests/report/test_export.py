@@ -68,3 +68,21 @@ def test_index_lists_reports_and_marks_failures(tmp_path):
     assert '<a href="wessex.html">Wessex</a>' in text
     assert "Northern: <strong>failed</strong> (kernel died)" in text
     assert text.index("Northern") < text.index("Wessex")  # alphabetical
+
+
+def test_a_failed_cell_shows_its_one_line_message_never_a_traceback(tmp_path):
+    nb = new_notebook(cells=[new_code_cell("clean()", outputs=[new_output(
+        "error", ename="InputDataError", evalue="tumours.csv: column 'age' is not a number",
+        traceback=["Traceback (most recent call last):", "  File \"x.py\", line 3, in clean",
+                   "    secret_source_line = 9990000001"])]),
+        new_code_cell("other()", outputs=[new_output(
+            "error", ename="ValueError", evalue="invalid literal: '9990000001'",
+            traceback=["Traceback (most recent call last):"])])])
+    executed = tmp_path / "nb.ipynb"
+    nbformat.write(nb, executed)
+    page = report.export_html(executed, tmp_path / "page.html", SYNTHETIC, "t").read_text()
+    assert "Traceback" not in page and "secret_source_line" not in page
+    assert "9990000001" not in page  # an unexpected error shows its type only
+    assert "This step failed" in page and "InputDataError: tumours.csv: column" in page
+    assert "is not a number" in page
+    assert "ValueError (an unexpected error" in page

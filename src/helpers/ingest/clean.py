@@ -44,6 +44,7 @@ from helpers.ingest.io import (
 )
 from helpers.ingest.referrals import clean_referrals
 from helpers.ingest.rules import (
+    FIRST_DIAGNOSIS_YEAR,
     GEOGRAPHY,
     area_rules,
     date_range_rules,
@@ -175,6 +176,8 @@ def record_rules(df: pd.DataFrame, areas: pd.DataFrame | None) -> dict[str, pd.S
     dates = [c for c, kind in RAW_TUMOUR_COLUMNS.items() if kind == "date"]
     return {
         **period_rules(df, "diagnosis_date"),
+        **{f"{col} before {FIRST_DIAGNOSIS_YEAR} (a date of birth in the wrong column?)":
+           df[col] < pd.Timestamp(FIRST_DIAGNOSIS_YEAR, 1, 1) for col in dates[1:]},
         **date_range_rules(df, dates),
         **area_rules(df, areas),
         **identifier_rules(df, ("tumour_id", "lsoa_code", *GEOGRAPHY)),
