@@ -244,7 +244,7 @@ QUARANTINES: dict[str, tuple[dict, str]] = {
     "e-mail as tumour_id": ({"tumour_id": "jo@example.org"}, "tumour_id looks like an "
                                                              "identifier"),
     "date as tumour_id": ({"tumour_id": "1952-01-01"}, "tumour_id looks like an identifier"),
-    "overlong tumour_id": ({"tumour_id": "X" * 65}, "tumour_id longer than 64 characters"),
+    "overlong tumour_id": ({"tumour_id": "X" * 121}, "tumour_id longer than 120 characters"),
     "postcode as place name": ({"lad_name": "SW1A 1AA"}, "lad_name looks like an identifier"),
     "NHS number as small area": ({"lsoa_code": "9434765919"}, "lsoa_code looks like an "
                                                               "identifier"),
@@ -471,6 +471,8 @@ def test_no_identifier_reaches_processed_data_reports_or_messages(tmp_path):
     published = _published_text(paths) + "\n".join(messages)
     assert (paths.reports / "data-quality.html").exists()
     assert (paths.reports / "west-london.html").exists()
+    raw = (paths.raw_local / "extract_tumours.csv").read_text()
+    assert all(v in raw for v in (NAME, ADDRESS, spaced))  # the search finds what is there
     leaked = sorted(v for v in planted if v and v in published)
     assert leaked == [], leaked[:5]
     # a value that is not a listed code is withheld, even when it is short enough to quote

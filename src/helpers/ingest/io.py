@@ -233,25 +233,68 @@ MAX_ECHO = 12
 
 IDENTIFIER_PATTERNS: dict[str, str] = {
     "NHS number": r"\d{3}[ -]?\d{3}[ -]?\d{4}",
-    "postcode": r"(?i)[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
+    "postcode": r"(?i:[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})",
     "date": r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[T ].*)?",
     "e-mail address": r".*@.*\..*",
 }
 """Shapes of values that identify a person; none belongs in an id, area or place-name column."""
 
+IDENTIFIER_SHAPE = r"^\s*(?:" + "|".join(IDENTIFIER_PATTERNS.values()) + r")\s*$"
+
+
+def distinct_values(values: pd.Series):
+    """``(codes, uniques)``: each row's position among the distinct values (-1 = missing).
+
+    Rules that look at a value, not a row, run on the distinct values only (a pyarrow
+    string array) and are broadcast back with ``codes``: a column of ten million rows
+    often has a few hundred. Dictionary-encoded by pyarrow (much faster than
+    :func:`pandas.factorize` on text).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        uniques = pa.array(values.cat.categories.astype(str).tolist(), pa.string())
+        return values.cat.codes.to_numpy(dtype=np.int64), uniques
+    arr = pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr.cast(pa.string()))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary
+
+
+def broadcast(codes: np.ndarray, per_value: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-row booleans from per-distinct-value ones (``False`` where the value is missing)."""
+    hit = np.append(np.asarray(per_value, dtype=bool), False)
+    return pd.Series(hit[np.where(codes < 0, len(hit) - 1, codes)], index=index)
+
+
+def identifier_shaped(uniques) -> np.ndarray:
+    """True for each value (a pyarrow string array) shaped like an NHS number, postcode, date
+    or e-mail address."""
+    import pyarrow.compute as pc
+
+    if len(uniques) == 0:
+        return np.zeros(0, dtype=bool)
+    found = pc.match_substring_regex(uniques, IDENTIFIER_SHAPE)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def longer_than(uniques, limit: int) -> np.ndarray:
+    """True for each value (a pyarrow string array) longer than ``limit`` characters."""
+    import pyarrow.compute as pc
+
+    if len(uniques) == 0:
+        return np.zeros(0, dtype=bool)
+    return pc.fill_null(pc.greater(pc.utf8_length(uniques), limit), False).to_numpy(
+        zero_copy_only=False).astype(bool)
+
+
 def looks_identifying(values: pd.Series) -> pd.Series:
     """True where a value has the shape of an NHS number, postcode, date or e-mail address."""
-    text = values.astype("string").str.strip()
-    found = pd.Series(False, index=values.index)
-    uniques = text.dropna().unique()
-    if len(uniques) == 0:
-        return found
-    distinct = pd.Series(uniques, dtype="string")
-    hit = pd.Series(False, index=distinct.index)
-    for pattern in IDENTIFIER_PATTERNS.values():
-        hit |= distinct.str.fullmatch(pattern).fillna(False).astype(bool)
-    flagged = set(distinct[hit])
-    return text.isin(flagged).fillna(False).astype(bool) if flagged else found
+    codes, uniques = distinct_values(values)
+    return broadcast(codes, identifier_shaped(uniques), values.index)
 
 
 CODE_LISTS: dict[str, frozenset[str]] = {

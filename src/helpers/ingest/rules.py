@@ -11,15 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from helpers.ingest.io import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, looks_identifying
+from helpers.ingest.io import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    OUT_OF_RANGE,
+    broadcast,
+    distinct_values,
+    identifier_shaped,
+    longer_than,
+)
 
 FIRST_DIAGNOSIS_YEAR = 1990
 """Diagnoses (and referrals) before this year are set aside: the registry series starts then."""
 
-MAX_TEXT = 64
-"""Longest id or geographic value kept; a longer one is not a code or a name of a place."""
+MAX_TEXT = 120
+"""Longest id or geographic value kept (the longest ICB name has 77 characters); a longer
+one is not a code or the name of a place."""
 
 GEOGRAPHY = ("lad_code", "lad_name", "icb_code", "icb_name")
 
@@ -48,11 +59,14 @@ def identifier_rules(df: pd.DataFrame, columns: Iterable[str]) -> dict[str, pd.S
     """
     rules = {}
     for col in columns:
-        values = df[col]
+        if col.endswith("_id"):  # one value per row: check the values themselves
+            codes, uniques = np.arange(len(df)), pa.array(df[col], pa.string(), from_pandas=True)
+        else:
+            codes, uniques = distinct_values(df[col])
         rules[f"{col} looks like an identifier (NHS number, postcode, date or e-mail)"] = (
-            looks_identifying(values))
-        rules[f"{col} longer than {MAX_TEXT} characters"] = (
-            values.astype("string").str.len() > MAX_TEXT).fillna(False)
+            broadcast(codes, identifier_shaped(uniques), df.index))
+        rules[f"{col} longer than {MAX_TEXT} characters"] = broadcast(
+            codes, longer_than(uniques, MAX_TEXT), df.index)
     return rules
 
 
@@ -60,18 +74,28 @@ def area_rules(df: pd.DataFrame, areas: pd.DataFrame | None) -> dict[str, pd.Ser
     """Small areas the areas table does not know, or placed in another local authority or ICB.
 
     Without an areas file the areas are taken from the records themselves, so only a
-    missing small area can be detected (a rule of each table).
+    missing small area can be detected (a rule of each table). Checked on the distinct
+    combinations of small area and geography, then broadcast to the rows.
     """
     if areas is None:
         return {}
+    cols = ["lsoa_code", *GEOGRAPHY]
+    parts = [distinct_values(df[c]) for c in cols]
+    key = np.zeros(len(df), dtype=np.int64)
+    for codes, uniques in parts:
+        key = key * (len(uniques) + 1) + (codes + 1)
+    combos, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    seen = df.iloc[first][cols].astype("string").reset_index(drop=True)
     known = areas.drop_duplicates("lsoa_code").set_index("lsoa_code")
-    lsoa = df["lsoa_code"].astype("string")
-    unknown = lsoa.notna() & ~lsoa.isin(set(known.index))
-    differs = pd.Series(False, index=df.index)
+    unknown = (seen["lsoa_code"].notna() & ~seen["lsoa_code"].isin(set(known.index))).to_numpy()
+    differs = np.zeros(len(seen), dtype=bool)
     for col in GEOGRAPHY:
-        expected = lsoa.map(known[col].astype(str))
-        differs |= (expected.notna() & (df[col].astype("string") != expected)).fillna(False)
+        expected = seen["lsoa_code"].map(known[col].astype(str))
+        differs |= (expected.notna() & (seen[col] != expected)).fillna(False).to_numpy(bool)
+    del combos
     return {
-        "small area (lsoa_code) not in the areas table": unknown,
-        "local authority or ICB differs from the areas table for its small area": differs,
+        "small area (lsoa_code) not in the areas table": pd.Series(unknown[inverse],
+                                                                    index=df.index),
+        "local authority or ICB differs from the areas table for its small area":
+            pd.Series(differs[inverse], index=df.index),
     }
