@@ -55,6 +55,19 @@ def tumour(**overrides) -> dict:
     return row
 
 
+def referral(**overrides) -> dict:
+    """One valid raw referral record (not diagnosed); override any field."""
+    row = {"referral_id": "R1", "referral_date": "2022-02-01", "route": "Two Week Wait",
+           "suspected_cancer": "Lung", "told_outcome_date": "2022-02-20",
+           "cancer_diagnosed": "no", "tumour_id": "", "lsoa_code": "SYN000001",
+           "alliance": "RM Partners", "lad_code": "E09000013",
+           "lad_name": "Hammersmith and Fulham", "icb_code": "E54000027",
+           "icb_name": "NHS North West London Integrated Care Board", "imd_decile": "3",
+           "age": "55", "sex": "Female", "ethnicity": "Black"}
+    row.update(overrides)
+    return row
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """An empty project root (CAI_HOME) with its data folders."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import tumour
+from conftest import referral, tumour
 
 from helpers.cube import build_cube, pool_periods, select
 from helpers.ingest.clean import canonicalise, parse_types
@@ -119,18 +119,6 @@ def test_62_day_by_route_and_combined_after_october_2023():
     assert select(cube, indicator="cwt_62_urgent", dimension=None).empty
     combined = select(cube, indicator="cwt_62", geography_type="england").iloc[0]
     assert (combined["numerator"], combined["denominator"]) == (1, 1)
-
-
-def referral(**overrides) -> dict:
-    row = {"referral_id": "R1", "referral_date": "2022-02-01", "route": "Two Week Wait",
-           "suspected_cancer": "Lung", "told_outcome_date": "2022-02-20",
-           "cancer_diagnosed": "no", "tumour_id": "", "lsoa_code": "SYN000001",
-           "alliance": "RM Partners", "lad_code": "E09000013",
-           "lad_name": "Hammersmith and Fulham", "icb_code": "E54000027",
-           "icb_name": "NHS North West London Integrated Care Board", "imd_decile": "3",
-           "age": "55", "sex": "Female", "ethnicity": "Black"}
-    row.update(overrides)
-    return row
 
 
 def test_fds_comes_from_referrals_when_present():

@@ -23,7 +23,7 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import tumour
+from conftest import referral, tumour
 
 from helpers.ingest.clean import clean
 from helpers.run.cli import main
@@ -75,16 +75,10 @@ def area(**overrides) -> dict:
     return {**base, "population": "1500", **overrides}
 
 
-REFERRAL = {"referral_id": "R1", "referral_date": "2022-02-01", "route": "Two Week Wait",
-            "suspected_cancer": "Lung", "told_outcome_date": "2022-02-20",
-            "cancer_diagnosed": "no", "tumour_id": "", "lsoa_code": "SYN000001",
-            "alliance": "RM Partners", "lad_code": "E09000013",
-            "lad_name": "Hammersmith and Fulham", "icb_code": "E54000027",
-            "icb_name": "NHS North West London Integrated Care Board", "imd_decile": "3",
-            "age": "55", "sex": "Female", "ethnicity": "Black"}
+REFERRAL = referral()
 
 
-def referrals(n: int = 4, **overrides_of_row_2) -> bytes:
+def referrals_csv(n: int = 4, **overrides_of_row_2) -> bytes:
     out = [{**REFERRAL, "referral_id": f"R{i}"} for i in range(n)]
     out[1].update(overrides_of_row_2)
     return as_csv(out)
@@ -150,7 +144,7 @@ ERRORS: dict[str, tuple[dict[str, bytes], str]] = {
     "referrals empty": ({"tumours.csv": GOOD, "referrals.csv": b""}, "referrals.csv: is empty"),
     "referrals missing column": ({"tumours.csv": GOOD, "referrals.csv": as_csv(
         [{k: v for k, v in REFERRAL.items() if k != "route"}])}, "'route'"),
-    "referrals bad date": ({"tumours.csv": GOOD, "referrals.csv": referrals(
+    "referrals bad date": ({"tumours.csv": GOOD, "referrals.csv": referrals_csv(
         referral_date="01/02/2022")}, "not dates"),
 }
 
@@ -315,7 +309,7 @@ def test_area_placed_elsewhere_than_the_areas_file_says_is_set_aside(project):
 ])
 def test_impossible_referral_is_set_aside_with_its_reason(project, override, reason):
     write_files(project, {"tumours.csv": GOOD, "areas.csv": areas_csv([area()]),
-                          "referrals.csv": referrals(**override)})
+                          "referrals.csv": referrals_csv(**override)})
     clean(project, "local")
     status = json.loads((project.processed / "data_status.json").read_text())["referrals"]
     assert status["rows_in"] == status["kept"] + status["quarantined"] == 4
