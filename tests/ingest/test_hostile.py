@@ -471,3 +471,17 @@ def test_no_identifier_reaches_processed_data_reports_or_messages(tmp_path):
     assert leaked == [], leaked[:5]
     # a value that is not a listed code is withheld, even when it is short enough to quote
     assert spaced not in (paths.quarantine / "tumours_quarantine.csv").read_text()
+
+
+@pytest.mark.slow
+def test_run_on_bad_input_is_one_line_and_the_page_shows_it(project):
+    """`alliances run`: cleaning fails; one line, exit 2; data-quality.html shows no traceback."""
+    write_files(project, {"tumours.csv": GOOD})
+    assert _cli(project, "clean", "--source", "local").returncode == 0  # an earlier good clean
+    write_files(project, {"tumours.csv": ragged(extra=True)})
+    done = _cli(project, "run", "--source", "local", "--alliance", "RM Partners", "--quiet")
+    assert done.returncode == 2 and "Traceback" not in done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "where the header has" in done.stderr
+    page = (project.reports / "data-quality.html").read_text()
+    assert "Traceback" not in page and "where the header has" in page
+    assert "File \"" not in page and "raise " not in page

@@ -176,7 +176,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
             raise InputDataError(
                 path, f"has {len(ragged)} row(s) with {', '.join(map(str, fields))} fields "
                       f"where the header has {len(names)} (delimiter {delimiter!r})"
-                      + (f", at lines {rows_text(lines)}" if lines else "")
+                      + (f", at line(s) {rows_text(lines)}" if lines else "")
                       + "; quote values that contain the delimiter")
         _check_field_lengths(path, table, names)
         df = table.to_pandas()

@@ -109,7 +109,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the pipeline: clean, the per-alliance notebooks and the England overview."""
+    """Run the pipeline: clean, the per-alliance notebooks and the England overview.
+
+    Input that cannot be cleaned ends the run with its one-line reason and exit code 2.
+    """
     from helpers.run.pipeline import run
 
     selected = [params.alliance(a) for a in args.alliance] if args.alliance else None
@@ -122,6 +125,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         progress=not args.quiet,
     )
+    cleaned = result.results[0] if result.results else None
+    if cleaned is not None and cleaned.kind == "data" and not cleaned.ok:
+        # the input could not be cleaned, so nothing was reported: the reason, in one line
+        print(f"error: {one_line(cleaned.error)}", file=sys.stderr)
+        return 2
     print(result.summary())
     print(f"Reports: {paths().reports / 'index.html'}")
     return 1 if result.failed else 0
