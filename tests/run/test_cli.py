@@ -105,3 +105,21 @@ def test_threshold_settings_read_as_documented():
     assert read_threshold({"CAI_SUPPRESSION_THRESHOLD": "5"})[0] == 7  # refused, stays 7
     assert read_threshold({"CAI_NO_SUPPRESSION": "1", "CAI_SUPPRESSION_THRESHOLD": "5"}) == (0, "")
 
+
+
+@pytest.mark.parametrize("code,words", [(28, "the disk is full"), (30, "read-only"),
+                                        (13, "permission denied"), (20, "a file stands")])
+def test_an_os_error_is_one_line_naming_the_file(monkeypatch, capsys, code, words):
+    """A full disk, a read-only or non-directory folder: one line and exit 2, no traceback."""
+    import os
+
+    from helpers.run import cli
+
+    def fail(args):
+        raise OSError(code, os.strerror(code), "/somewhere/reports/index.html")
+
+    monkeypatch.setattr(cli, "cmd_list", fail)
+    assert main(["list"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: /somewhere/reports/index.html: ") and words in err
+    assert len(err.strip().splitlines()) == 1
