@@ -81,3 +81,15 @@ def require_columns(df, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ParameterError(f"{what} lacks column(s) {missing}; it has {list(df.columns)}.")
+
+
+class OutputError(InsightsError, OSError):
+    """A report or data file cannot be written (read-only folder, a file in the way, full disk)."""
+
+
+class RunLockedError(InsightsError):
+    """Another run holds the lock on the folder this run would write."""
+
+
+class RunInterrupted(InsightsError):
+    """The run was stopped by a signal; the previous reports are left as they were."""
