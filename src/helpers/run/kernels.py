@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing.util
 import os
 import signal
 import sys
@@ -62,6 +63,7 @@ def worker_start(parent: int) -> None:
     """
     signal.signal(signal.SIGTERM, _stop_worker)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides; Ctrl-C reaches it too
+    multiprocessing.util.Finalize(None, stop_kernel, exitpriority=100)  # on a normal exit
     die_with_parent(signal.SIGTERM)
     if os.getppid() != parent:
         os._exit(1)

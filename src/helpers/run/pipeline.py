@@ -354,7 +354,7 @@ def _apply(reports: Path, plan_: dict[str, Any]) -> None:
     (reports / PUBLISHING).unlink(missing_ok=True)
 
 
-def finish_publishing(reports: Path, progress: bool) -> bool:
+def finish_publishing(reports: Path) -> bool:
     """Finish publishing a run that was killed while moving its pages in; True if there was one."""
     path = reports / PUBLISHING
     if not path.exists():
@@ -364,17 +364,16 @@ def finish_publishing(reports: Path, progress: bool) -> bool:
     except ValueError:  # cannot happen with atomic writes; be safe
         path.unlink()
         return False
-    if progress:
-        print(f"An earlier run ({plan_['manifest']['generated_at']}) was stopped while "
-              "publishing its reports; finishing that first.", flush=True)
+    print(f"An earlier run ({plan_['manifest']['generated_at']}) was stopped while "
+          "publishing its reports; finishing that first.", flush=True)
     _apply(reports, plan_)
     return True
 
 
-def note_unfinished(reports: Path, progress: bool) -> None:
+def note_unfinished(reports: Path) -> None:
     """Say so in one line when an earlier run did not finish (its marker is still there)."""
     path = reports / RUNNING
-    if not path.exists() or not progress:
+    if not path.exists():
         return
     try:
         earlier = json.loads(path.read_text())
@@ -439,8 +438,8 @@ def run(
     reports = files.writable_folder(paths.reports)
     with files.run_lock(reports), stopped_by_signal():
         files.remove_temporary(reports)
-        finish_publishing(reports, progress)
-        note_unfinished(reports, progress)
+        finish_publishing(reports)
+        note_unfinished(reports)
         files.write_text(reports / RUNNING, json.dumps(
             {"pid": os.getpid(), "started_at": datetime.now(UTC).isoformat(timespec="seconds")}))
         result = _run(paths, source, selected, jobs or default_jobs(), kernel, timeout,
