@@ -35,12 +35,12 @@ import matplotlib.pyplot as _cai_plt, sys as _cai_sys
 _cai_plt.close("all")
 for _cai_module in list(_cai_sys.modules.values()):
     getattr(_cai_module, "__warningregistry__", {}).clear()
-get_ipython().run_line_magic("reset", "-f")
-get_ipython().execution_count = 1
+get_ipython().reset(new_session=True)
 """
 """Run (silently) before each notebook in a warm kernel: no figure, variable, output
-history or once-shown warning of the previous notebook survives, and cell numbers
-start at 1 as in a new kernel. Imported modules stay loaded: that is the saving."""
+history or once-shown warning of the previous notebook survives, and a new history
+session starts cell numbers at 1 as in a new kernel. Imported modules stay loaded:
+that is the saving."""
 
 _STATE: dict[str, Any] = {}
 """This worker's kernel: ``km`` (its manager), ``name`` and ``pid``."""
