@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -54,14 +56,20 @@ def test_stopping_a_worker_kills_its_kernel(tiny, tmp_path):
     assert kernels.kernel_pid() is None
 
 
-def test_a_worker_whose_run_is_gone_exits_at_once(monkeypatch):
-    exits = []
-    monkeypatch.setattr(kernels.os, "_exit", exits.append)
-    monkeypatch.setattr(kernels, "die_with_parent", lambda signum=signal.SIGTERM: None)
-    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
-    try:
-        kernels.worker_start(parent=os.getppid() + 1)
-    finally:
-        signal.signal(signal.SIGTERM, previous[0])
-        signal.signal(signal.SIGINT, previous[1])
-    assert exits == [1]
+def test_a_worker_whose_run_is_gone_exits_at_once():
+    code = ("import os; from helpers.run import kernels; "
+            "kernels.worker_start(parent=os.getppid() + 1); print('still here')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1 and "still here" not in done.stdout
+
+
+def test_a_worker_ignores_ctrl_c_and_stops_its_kernel_on_sigterm():
+    code = ("import os, signal; from helpers.run import kernels; "
+            "kernels.worker_start(parent=os.getppid()); "
+            "print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN, flush=True); "
+            "os.kill(os.getpid(), signal.SIGTERM); print('still here')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 128 + signal.SIGTERM
+    assert done.stdout.split() == ["True"]

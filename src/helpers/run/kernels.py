@@ -44,6 +44,8 @@ that is the saving."""
 
 _STATE: dict[str, Any] = {}
 """This worker's kernel: ``km`` (its manager), ``name`` and ``pid``."""
+_WORKER: list[int] = []
+"""The process id of this process when :func:`worker_start` made it a worker."""
 
 
 def die_with_parent(signum: int = signal.SIGTERM) -> None:
@@ -61,12 +63,23 @@ def worker_start(parent: int) -> None:
     parent
         Process id of the run; when it is already gone the worker exits at once.
     """
-    signal.signal(signal.SIGTERM, _stop_worker)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run decides; Ctrl-C reaches it too
+    _WORKER.append(os.getpid())
+    guard_worker()
     multiprocessing.util.Finalize(None, stop_kernel, exitpriority=100)  # on a normal exit
     die_with_parent(signal.SIGTERM)
     if os.getppid() != parent:
         os._exit(1)
+
+
+def guard_worker() -> None:
+    """In a worker: SIGTERM kills the kernel, then the worker; Ctrl-C is left to the run.
+
+    Called again after each notebook: nbclient replaces the SIGTERM handler while
+    it executes one and leaves the default behind.
+    """
+    if os.getpid() in _WORKER:
+        signal.signal(signal.SIGTERM, _stop_worker)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _stop_worker(signum: int, frame: object) -> None:

@@ -227,6 +227,7 @@ def execute(job: Job, root: str, kernel: str, timeout: int, key: str = "") -> Jo
     except Exception as exc:  # noqa: BLE001 - recorded and reported, the run goes on
         error = _describe(exc)
     finally:
+        kernels.guard_worker()
         if not job.warm:
             kernels.stop_kernel()
     if executed.exists():
@@ -296,7 +297,7 @@ def default_jobs() -> int:
 
 @contextmanager
 def stopped_by_signal() -> Iterator[None]:
-    """Turn SIGTERM into :class:`RunInterrupted` while the block runs (main thread only)."""
+    """Turn SIGTERM and Ctrl-C into :class:`RunInterrupted` while the block runs (main thread)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -306,11 +307,12 @@ def stopped_by_signal() -> Iterator[None]:
             f"the run was stopped (signal {signum}); the previous reports are unchanged; "
             "run again to finish")
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
@@ -437,7 +439,8 @@ def run(
     check_kernel(kernel)
     reports = files.writable_folder(paths.reports)
     with files.run_lock(reports), stopped_by_signal():
-        files.remove_temporary(reports)
+        for folder in (reports, paths.processed, paths.quarantine):
+            files.remove_temporary(folder)  # what a killed run was writing
         finish_publishing(reports)
         note_unfinished(reports)
         files.write_text(reports / RUNNING, json.dumps(
