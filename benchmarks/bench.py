@@ -1,15 +1,29 @@
-"""Benchmark: prints demo-data generation, cleaning, per-notebook and whole-run times.
+"""Benchmark of the run, from one invocation: full, naive, unchanged and one-alliance-changed.
 
-Runs in a temporary project root (CAI_HOME), so the project's own data and
-reports are untouched. Usage: ``make bench`` or ``python benchmarks/bench.py
-[--jobs 1 2] [--scale 1.0]``.
+Prints, each measured here, in temporary project roots (``CAI_HOME``) so the
+project's own data and reports are untouched:
+
+1. the full default run (``alliances run``: clean, 20 alliances, England, export);
+2. the naive loop over the same notebooks, one after another: ``papermill`` then
+   ``jupyter nbconvert --no-input`` for each, and the ratio of the two;
+3. an unchanged re-run and its share of the full run;
+4. a re-run after one alliance's records changed (some tumours moved between two
+   of its local authorities with the same ICB and deprivation decile, so its own
+   and England's totals stay), and what it re-executed;
+5. the report sizes;
+6. cleaning and cube time and peak memory at the default and ``--scale 8``, from
+   ``benchmarks/scale.py`` when that file exists.
+
+Usage: ``make bench`` or ``python benchmarks/bench.py [--scale 1.0] [--skip-naive]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,121 +31,161 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+KERNEL = "cancer-alliance-insights"
+CHANGED_ALLIANCE = "Peninsula"
+MOVED_TUMOURS = 200
 
 
-def timed(label: str, func):
+def line(label: str, value: str) -> None:
+    print(f"{label:<52} {value}", flush=True)
+
+
+def new_home(raw: Path, label: str) -> Path:
+    """A project root holding a copy of the raw SYNTHETIC data."""
+    home = Path(tempfile.mkdtemp(prefix=f"cai-bench-{label}-"))
+    shutil.copytree(raw, home / "data" / "raw" / "synthetic")
+    return home
+
+
+def timed_run(home: Path, *args: str) -> tuple[float, dict]:
+    """Wall time of ``alliances run`` in ``home`` and the manifest it wrote."""
+    env = {**os.environ, "CAI_HOME": str(home)}
     start = time.perf_counter()
-    value = func()
+    done = subprocess.run([str(BIN / "alliances"), "run", "--quiet", *args], env=env,
+                          capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
-    print(f"{label:<44} {seconds:8.2f} s", flush=True)
-    return value, seconds
+    if done.returncode != 0:
+        print(done.stdout, done.stderr, sep="\n", file=sys.stderr)
+        raise SystemExit(f"alliances run {' '.join(args)} failed ({done.returncode})")
+    return seconds, json.loads((home / "reports" / "manifest.json").read_text())
 
 
-def public_times(folder: Path) -> None:
-    """Time reading the waiting-time files, the public build and a full public run."""
-    from helpers.config import Paths
-    from helpers.ingest import fetch, public, sources
-
-    root = Path(tempfile.mkdtemp(prefix="cai-bench-public-"))
-    os.environ["CAI_HOME"] = str(root)
-    paths = Paths(root)
-    print(f"Public data from {folder} in {root}")
-    timed("fetch --from (import and verify 63 files)",
-          lambda: fetch.import_from(folder, paths.raw_public))
-    fds, _ = timed("read 42 monthly FDS CSVs", lambda: sources.read_fds_dir(
-        paths.raw_public / sources.LAYOUT["fds_monthly"]))
-    crs, _ = timed("read 3 CWT-CRS workbooks", lambda: sources.read_crs_dir(
-        paths.raw_public / sources.LAYOUT["crs_extracts"]))
-    print(f"{'  rows read':<44} {len(fds):>10,} FDS, {len(crs):,} CRS")
-    timed("public build (areas, cube, attribution)", lambda: public.build(paths))
-    cmd = [str(Path(sys.executable).with_name("alliances")), "run", "--source", "public",
-           "--jobs", "2", "--quiet"]
-    timed("alliances run --source public --jobs 2",
-          lambda: subprocess.run(cmd, capture_output=True, check=False))
-
-
-def section_times(paths) -> None:
-    """Time the report sections per alliance, in process (no kernel start-up)."""
+def naive_loop(home: Path) -> float:
+    """Each notebook with papermill then ``jupyter nbconvert --no-input``, one after another."""
     from helpers.registry import alliances
-    from helpers.report import context, plots
-    from helpers.report.sections import adoption, inequality, overview
 
-    plots.setup()
-    groups = {
-        "inequality section": lambda ctx: [
-            inequality.gradient(ctx, "early_stage"),
-            inequality.summary_table(ctx, "early_stage", "imd_quintile"),
-            inequality.gap_over_time(ctx, "early_stage"),
-            inequality.summary_table(ctx, "early_stage", "ethnicity"),
-            inequality.intersection(ctx, "early_stage"),
-            inequality.funnel(ctx, "early_stage"),
-            overview.where_to_act(ctx),
-            overview.missing_statistics(ctx),
-        ],
-        "innovation section": lambda ctx: [
-            f(ctx, key) for key in ("lung_health_check", "mced_trial", "capsule_sponge")
-            for f in (adoption.innovation_timeline, adoption.uptake_curve,
-                      adoption.uptake_equity, adoption.stage_shift)
-        ],
-    }
-    for label, run in groups.items():
-        seconds = []
-        for alliance in alliances.ALLIANCES:
-            ctx = context.load(alliance, paths)
-            start = time.perf_counter()
-            run(ctx)
-            seconds.append(time.perf_counter() - start)
-        print(f"{label + ' per alliance':<44} mean {sum(seconds) / len(seconds):.2f} s, "
-              f"max {max(seconds):.2f} s (n={len(seconds)})")
+    env = {**os.environ, "CAI_HOME": str(home)}
+    out = home / "naive"
+    out.mkdir()
+    notebooks = ROOT / "notebooks"
+    runs = [("01_clean.ipynb", "data-quality", ["-p", "source", "synthetic"])]
+    runs += [("02_alliance.ipynb", a.slug, ["-p", "alliance", a.name])
+             for a in alliances.ALLIANCES]
+    runs.append(("03_england.ipynb", "england", []))
+    start = time.perf_counter()
+    for notebook, slug, parameters in runs:
+        executed = out / f"{slug}.ipynb"
+        subprocess.run([str(BIN / "papermill"), str(notebooks / notebook), str(executed),
+                        "-k", KERNEL, "--no-progress-bar", *parameters],
+                       env=env, capture_output=True, check=True)
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+                        str(executed)], env=env, capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def change_one_alliance(home: Path, name: str = CHANGED_ALLIANCE) -> str:
+    """Move some of one alliance's tumours to a small area of another of its local authorities.
+
+    The target area has the same ICB and deprivation decile, so the alliance's
+    totals and England's stay the same while its local-authority counts change.
+    """
+    import pandas as pd
+
+    path = home / "data" / "raw" / "synthetic" / "SYNTHETIC_tumours.parquet"
+    tumours = pd.read_parquet(path)
+    mine = tumours[tumours["alliance"] == name]
+    areas = mine.drop_duplicates("lsoa_code")[["lsoa_code", "lad_code", "lad_name", "icb_code",
+                                                "imd_decile"]]
+    for _, source in areas.iterrows():
+        targets = areas[(areas["icb_code"] == source["icb_code"])
+                        & (areas["imd_decile"] == source["imd_decile"])
+                        & (areas["lad_code"] != source["lad_code"])]
+        rows = mine.index[mine["lsoa_code"] == source["lsoa_code"]]
+        if len(targets) and len(rows) >= 10:
+            target = targets.iloc[0]
+            moved = rows[:MOVED_TUMOURS]
+            for col in ("lsoa_code", "lad_code", "lad_name"):
+                tumours.loc[moved, col] = target[col]
+            tumours.to_parquet(path, index=False)
+            return (f"{len(moved)} tumours from {source['lad_name']} to {target['lad_name']} "
+                    f"({name})")
+    raise SystemExit(f"no pair of local authorities to move tumours between in {name}")
+
+
+def sizes(reports: Path) -> None:
+    pages = {p.name: p.stat().st_size for p in reports.glob("*.html")}
+    alliance = [v for k, v in pages.items()
+                if k not in ("index.html", "methods.html", "england.html", "data-quality.html")]
+    mb = 1024 * 1024
+    line("report size per alliance (MB)",
+         f"mean {sum(alliance) / len(alliance) / mb:.2f}, max {max(alliance) / mb:.2f} "
+         f"(n={len(alliance)})")
+    line("  england.html, data-quality.html (MB)",
+         f"{pages['england.html'] / mb:.2f}, {pages['data-quality.html'] / mb:.2f}")
+    line("  all pages (MB)", f"{sum(pages.values()) / mb:.1f}")
+
+
+def scale_benchmark() -> None:
+    """Run ``benchmarks/scale.py``'s ``main()`` when the file exists (imported by its path)."""
+    path = ROOT / "benchmarks" / "scale.py"
+    if not path.exists():
+        print("clean + cube at scale: benchmarks/scale.py is absent, skipped")
+        return
+    spec = importlib.util.spec_from_file_location("scale_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    argv, sys.argv = sys.argv, [str(path)]  # its own defaults, not this script's arguments
+    try:
+        module.main()
+    finally:
+        sys.argv = argv
+
+
+def default_raw(scale: float) -> Path:
+    """The default SYNTHETIC data: the project's copy when it has one, else generated."""
+    raw = ROOT / "data" / "raw" / "synthetic"
+    if scale == 1.0 and (raw / "SYNTHETIC_tumours.parquet").exists():
+        return raw
+    from helpers import synthetic
+
+    folder = Path(tempfile.mkdtemp(prefix="cai-bench-raw-"))
+    synthetic.write(synthetic.generate(scale=scale), folder)
+    return folder
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--public", type=Path, default=ROOT.parent / "shared" / "data" / "real",
-                        help="folder laid out like ../shared/data/real (skipped if absent)")
-    parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--skip-naive", action="store_true", help="skip the naive loop")
+    parser.add_argument("--skip-scale", action="store_true", help="skip benchmarks/scale.py")
     args = parser.parse_args()
 
-    if args.public.exists():
-        public_times(args.public)
-    else:
-        print(f"public-data timings skipped: {args.public} is absent")
-    if args.skip_synthetic:
-        return 0
-    root = Path(tempfile.mkdtemp(prefix="cai-bench-"))
-    os.environ["CAI_HOME"] = str(root)
-    from helpers import synthetic
-    from helpers.config import Paths
-    from helpers.ingest.clean import clean
-
-    paths = Paths(root)
-    print(f"Benchmark in {root} (scale {args.scale}, {os.cpu_count()} CPUs)")
-    data, _ = timed("demo-data: generate", lambda: synthetic.generate(scale=args.scale))
-    timed("demo-data: write parquet", lambda: synthetic.write(data, paths.raw_synthetic))
-    print(f"{'  tumours generated':<44} {len(data.tumours):>10,}")
-    result, _ = timed("clean: raw -> processed + cube", lambda: clean(paths, "synthetic"))
-    print(f"{'  ' + result.summary():<44}")
-
-    section_times(paths)
-
-    alliances_cmd = Path(sys.executable).with_name("alliances")
-    for jobs in args.jobs:
-        cmd = [str(alliances_cmd), "run", "--jobs", str(jobs), "--quiet"]
-        _, total = timed(f"alliances run --jobs {jobs} (clean + 21 reports)",
-                         lambda cmd=cmd: subprocess.run(cmd, capture_output=True, check=False))
-        manifest = json.loads((paths.reports / "manifest.json").read_text())
-        seconds = [n["seconds"] for n in manifest["notebooks"]]
-        alliance = [n["seconds"] for n in manifest["notebooks"] if n["kind"] == "alliance"]
-        failed = [n["title"] for n in manifest["notebooks"] if not n["ok"]]
-        for n in manifest["notebooks"]:
-            if n["kind"] != "alliance":
-                print(f"  {n['notebook'] + ' (' + n['title'] + ')':<42} {n['seconds']:8.2f} s")
-        print(f"  02_alliance.ipynb per alliance: mean {sum(alliance) / len(alliance):.2f} s, "
-              f"min {min(alliance):.2f} s, max {max(alliance):.2f} s (n={len(alliance)})")
-        print(f"  sum of notebook times {sum(seconds):.1f} s; wall {total:.1f} s; "
-              f"failed: {', '.join(failed) or 'none'}")
+    raw = default_raw(args.scale)
+    home = new_home(raw, "run")
+    print(f"Benchmark in {home} (scale {args.scale}, {os.cpu_count()} CPUs)", flush=True)
+    full, manifest = timed_run(home)
+    line("full run (clean, 20 alliances, England, export)",
+         f"{full:8.1f} s  ({manifest['jobs']} workers)")
+    alliance = [n["seconds"] for n in manifest["notebooks"] if n["kind"] == "alliance"]
+    line("  02_alliance per notebook (warm kernel)",
+         f"mean {sum(alliance) / len(alliance):.1f} s, max {max(alliance):.1f} s")
+    again, manifest = timed_run(home)
+    line("unchanged re-run", f"{again:8.1f} s  ({100 * again / full:.1f}% of the full run; "
+                             f"{len(manifest['reused'])} pages reused, "
+                             f"{len(manifest['executed'])} executed)")
+    what = change_one_alliance(home)
+    changed, manifest = timed_run(home)
+    line("one alliance changed: re-run", f"{changed:8.1f} s  ({100 * changed / full:.1f}%)")
+    line("  changed", what)
+    line("  executed", ", ".join(manifest["executed"]))
+    sizes(home / "reports")
+    if not args.skip_naive:  # last: the longest
+        naive = naive_loop(new_home(raw, "naive"))
+        line("naive loop (papermill + nbconvert, one by one)", f"{naive:8.1f} s")
+        line("  ratio naive / full run", f"{naive / full:8.2f}x")
+    if not args.skip_scale:
+        scale_benchmark()
     return 0
 
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "helpers"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("config", "errors"),
+    ("config", "errors", "files"),
     ("registry",),
     ("cube",),
     ("stats",),

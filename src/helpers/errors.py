@@ -130,3 +130,13 @@ def public_message(ename: str, evalue: str) -> str:
         return one_line(f"{ename}: {evalue}")
     return (f"{ename} (an unexpected error; its details stay in the executed notebook under "
             "reports/_executed/, which is not published)")
+class OutputError(InsightsError, OSError):
+    """A report or data file cannot be written (read-only folder, a file in the way, full disk)."""
+
+
+class RunLockedError(InsightsError):
+    """Another run holds the lock on the folder this run would write."""
+
+
+class RunInterrupted(InsightsError):
+    """The run was stopped by a signal; the previous reports are left as they were."""

@@ -123,3 +123,34 @@ def test_an_os_error_is_one_line_naming_the_file(monkeypatch, capsys, code, word
     err = capsys.readouterr().err
     assert err.startswith("error: /somewhere/reports/index.html: ") and words in err
     assert len(err.strip().splitlines()) == 1
+def test_a_reports_path_that_is_a_file_is_one_line_exit_2(project, capsys):
+    project.reports.rmdir()
+    project.reports.write_text("in the way")
+    assert main(["run", "--alliance", "Peninsula"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is a file, not a folder" in err
+    assert "Traceback" not in err
+
+
+def test_a_run_while_another_holds_the_folder_is_one_line_exit_2(project, capsys):
+    from helpers import files
+
+    with files.run_lock(project.reports):
+        assert main(["run", "--alliance", "Peninsula"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "another run is using" in err
+
+
+def test_force_and_jobs_are_passed_to_the_run(project, monkeypatch):
+    from helpers.run import pipeline
+
+    seen = {}
+
+    def fake_run(paths, **kwargs):
+        seen.update(kwargs)
+        return pipeline.RunResult()
+
+    monkeypatch.setattr(pipeline, "run", fake_run)
+    assert main(["run", "--force", "--quiet"]) == 0
+    assert seen["force"] is True and seen["jobs"] is None  # None: the number of cores
+    assert pipeline.default_jobs() >= 1

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers import files
 from helpers.errors import InputDataError, rows_text
 from helpers.registry import alliances
 from helpers.registry.schema import (
@@ -383,7 +384,8 @@ def write_parquet(df: pd.DataFrame, path: Path, metadata: Mapping[str, str]) -> 
     meta = {**(table.schema.metadata or {}),
             **{k.encode(): str(v).encode() for k, v in metadata.items()}}
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table.replace_schema_metadata(meta), path)
+    with files.atomic_path(path) as tmp:
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
     return path
 
 

@@ -14,12 +14,14 @@ import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-
+from helpers import files
 from helpers.config import METHODS_FILE, SUPPRESSION_THRESHOLD
 from helpers.errors import InsightsError, public_message
+
+if TYPE_CHECKING:  # importing nbformat costs seconds (jsonschema): only where it is used
+    import nbformat
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -136,6 +138,7 @@ def one_line_errors(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def export_html(executed: Path, target: Path, status: dict[str, Any], title: str) -> Path:
     """Export an executed notebook to a self-contained HTML report with no code."""
+    import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -161,9 +164,7 @@ def export_html(executed: Path, target: Path, status: dict[str, Any], title: str
         "cai_footer": footer_html(status),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(body, encoding="utf-8")
-    return target
+    return files.write_text(target, body)
 
 
 def write_methods(reports: Path, status: dict[str, Any], source: Path = METHODS_FILE) -> Path:
@@ -192,10 +193,7 @@ td {{ padding: .3rem .6rem; border-bottom: 1px solid #d8dde0; vertical-align: to
 {content}
 {footer_html(status)}
 </main></body></html>"""
-    path = reports / "methods.html"
-    reports.mkdir(parents=True, exist_ok=True)
-    path.write_text(body, encoding="utf-8")
-    return path
+    return files.write_text(reports / "methods.html", body)
 
 
 def write_index(reports: Path, status: dict[str, Any], entries: list[dict[str, Any]]) -> Path:
@@ -223,9 +221,7 @@ England's {len(per_alliance)} Cancer Alliances, with England for comparison.</p>
 <h2>Cancer Alliances</h2><ul>{"".join(item(e) for e in per_alliance)}</ul>
 {footer_html(status)}
 </main></body></html>"""
-    path = reports / "index.html"
-    path.write_text(body, encoding="utf-8")
-    return path
+    return files.write_text(reports / "index.html", body)
 
 
 def git_commit(root: Path) -> str:
@@ -276,9 +272,7 @@ def package_versions() -> dict[str, str]:
 
 def write_manifest(reports: Path, manifest: dict[str, Any]) -> Path:
     """Write ``reports/manifest.json``."""
-    path = reports / "manifest.json"
-    path.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
-    return path
+    return files.write_text(reports / "manifest.json", json.dumps(manifest, indent=2, default=str))
 
 
 def read_manifest(reports: Path) -> dict[str, Any]:

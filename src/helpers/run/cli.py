@@ -8,6 +8,7 @@ Examples
 ``alliances clean --source local``
 ``alliances run --alliance "RM Partners"``
 ``alliances run --jobs 2 --source public``
+``alliances run --force`` (re-run every notebook, even those whose inputs are unchanged)
 
 Sources: ``synthetic`` (the embedded default), ``local`` (an analyst's extract in
 ``data/raw/local``), ``public`` (the official files ``fetch`` got); ``auto`` picks
@@ -124,6 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         kernel=args.kernel,
         timeout=args.timeout,
         progress=not args.quiet,
+        force=args.force,
     )
     cleaned = result.results[0] if result.results else None
     if cleaned is not None and cleaned.kind == "data" and not cleaned.ok:
@@ -195,7 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
                 help="report on this alliance only (name, code or alias; repeatable)",
             )
             p.add_argument(
-                "--jobs", type=positive_int, default=2, help="notebooks run in parallel (default 2)"
+                "--jobs", type=positive_int, default=None,
+                help="notebooks run in parallel (default: the number of cores)",
+            )
+            p.add_argument(
+                "--force", action="store_true",
+                help="re-run every notebook, even those whose inputs are unchanged",
             )
             p.add_argument("--kernel", default=KERNEL_NAME, help="Jupyter kernel name")
             p.add_argument(

@@ -4,16 +4,32 @@ Steps, each named: ``resolve_source`` (synthetic, local or public) ->
 ``ensure_data`` (generate the SYNTHETIC default when there is none) -> ``prepare``
 (:mod:`helpers.ingest.clean` for record-level sources, :mod:`helpers.ingest.public`
 for the official files) inside ``01_clean`` -> alliance and England notebooks
-(02, 03; parallel processes) -> index -> manifest. Notebooks run
-through papermill with an explicit kernel and execution timeout and never
-with papermill's ``cwd`` (paths come from :mod:`helpers.config`). One notebook
-failing does not stop the others; the result says which failed and why.
+(02, 03) -> ``publish`` (pages, methods, index, manifest last).
+
+- Workers: ``jobs`` processes (default: the cores), each with a warm kernel
+  that runs several notebooks, each in a fresh namespace
+  (:mod:`helpers.run.kernels`); the cleaning step gets a kernel of its own.
+  Workers and kernels die with the run, by SIGTERM or SIGKILL.
+- Cache: a notebook is re-executed only when its inputs changed
+  (:mod:`helpers.run.cache`); ``force`` re-executes all. The manifest lists
+  what was reused.
+- Safe to kill: pages are built in ``reports/_cache`` and published together at
+  the end, each file replaced atomically (:mod:`helpers.files`), the manifest
+  last. A run killed while publishing is finished by the next one; one killed
+  earlier leaves ``reports/`` as it was. One run at a time per folder (a lock).
+
+Notebooks run through papermill with an explicit kernel and execution timeout
+and never with papermill's ``cwd`` (paths come from :mod:`helpers.config`). One
+notebook failing does not stop the others; the result says which failed and why.
 """
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import os
-import sys
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -26,16 +42,16 @@ from typing import Any
 
 import pandas as pd
 
+from helpers import files
 from helpers.config import KERNEL_NAME, Paths
-from helpers.errors import InputDataError, InsightsError, public_message
+from helpers.errors import InputDataError, InsightsError, RunInterrupted, public_message
 from helpers.ingest.clean import clean, raw_tumour_files, read_status
+from helpers.ingest.io import sha256
 from helpers.registry import alliances
 from helpers.report import export as report
-from helpers.run import params
+from helpers.run import cache, kernels, params
 
 DEFAULT_TIMEOUT = 900
-KERNEL_START_TIMEOUT = 300
-"""Seconds a kernel may take to start (a loaded machine can need more than papermill's 60)."""
 CLEAN_NOTEBOOK = "01_clean.ipynb"
 ALLIANCE_NOTEBOOK = "02_alliance.ipynb"
 ENGLAND_NOTEBOOK = "03_england.ipynb"
@@ -50,6 +66,8 @@ class Job:
     notebook: str
     parameters: dict[str, Any]
     slug: str
+    warm: bool = True
+    """Run in the worker's warm kernel (False: a kernel of its own, stopped afterwards)."""
 
     @property
     def html(self) -> str:
@@ -68,6 +86,14 @@ class JobResult:
     ok: bool
     seconds: float
     error: str = ""
+    key: str = ""
+    """The cache key of the inputs the page was built from."""
+    sha256: str = ""
+    """SHA-256 of the page."""
+    outputs: dict[str, str] = field(default_factory=dict)
+    """The cleaning step only: the processed files it wrote (size:mtime)."""
+    reused: bool = False
+    """True when the page was built by an earlier run from the same inputs."""
 
 
 @dataclass
@@ -85,7 +111,9 @@ class RunResult:
     def summary(self) -> str:
         """Lines a person reads at the end of a run."""
         ok = len(self.results) - len(self.failed)
-        lines = [f"{ok} of {len(self.results)} notebooks succeeded in {self.seconds:.0f} s."]
+        reused = sum(r.reused for r in self.results)
+        note = f" ({reused} unchanged, reused)" if reused else ""
+        lines = [f"{ok} of {len(self.results)} notebooks succeeded{note} in {self.seconds:.0f} s."]
         lines += [f"FAILED {r.title} ({r.notebook}): {r.error}" for r in self.failed]
         return "\n".join(lines)
 
@@ -160,47 +188,69 @@ def plan(selected: list[alliances.Alliance] | None, england: bool = True) -> lis
     return jobs
 
 
-def execute(job: Job, root: str, kernel: str, timeout: int) -> JobResult:
-    """Execute one job's notebook with papermill and export its HTML (runs in a worker)."""
+def execute(job: Job, root: str, kernel: str, timeout: int, key: str = "") -> JobResult:
+    """Execute one job's notebook in this worker's warm kernel and export its page.
+
+    The page goes to the run's cache (``reports/_cache``), not to ``reports/``:
+    the run publishes every page together at the end (:func:`publish`). A job
+    that is not ``warm`` gets a new kernel, stopped afterwards, so no module
+    state it leaves (e.g. the cleaning step) reaches the reports.
+    """
     import papermill as pm
 
     os.environ["CAI_HOME"] = root
     paths = Paths(Path(root))
+    store = cache.Cache(cache_folder(paths))
     start = time.perf_counter()
     source = paths.notebooks / job.notebook
     executed = paths.executed / f"{job.slug}.ipynb"
     executed.parent.mkdir(parents=True, exist_ok=True)
+    page = store.page(job.slug, key)
     error = ""
     try:
         safe = params.validate(source, job.parameters)
-        with _stderr_to(executed.with_suffix(".log")):  # kernel log lines: to file
-            pm.execute_notebook(
-                str(source),
-                str(executed),
-                parameters=safe,
-                kernel_name=kernel,
-                execution_timeout=timeout,
-                start_timeout=KERNEL_START_TIMEOUT,
-                progress_bar=False,
-                log_output=False,
-            )
+        if not job.warm:
+            kernels.stop_kernel()
+        km = kernels.warm_kernel(kernel, paths.executed / f"kernel-{os.getpid()}.log")
+        kernels.fresh_namespace(km)
+        pm.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=safe,
+            kernel_name=kernel,
+            km=km,
+            execution_timeout=timeout,
+            start_timeout=kernels.KERNEL_START_TIMEOUT,
+            progress_bar=False,
+            log_output=False,
+        )
     except Exception as exc:  # noqa: BLE001 - recorded and reported, the run goes on
         error = _describe(exc)
+    finally:
+        kernels.guard_worker()
+        if not job.warm:
+            kernels.stop_kernel()
     if executed.exists():
         try:
-            report.export_html(executed, paths.reports / job.html, read_status(paths), job.title)
+            report.export_html(executed, page, read_status(paths), job.title)
         except Exception as exc:  # noqa: BLE001
             error = error or f"export failed: {_describe(exc)}"
-    return JobResult(
+    result = JobResult(
         job.kind,
         job.title,
         job.notebook,
         job.parameters,
         job.html,
-        ok=not error,
+        ok=not error and page.exists(),
         seconds=round(time.perf_counter() - start, 2),
-        error=error,
+        error=error or ("" if page.exists() else "no page was produced"),
+        key=key,
+        sha256=sha256(page) if page.exists() else "",
+        outputs=processed_stamps(paths) if job.kind == "data" else {},
     )
+    if result.ok and key:
+        store.store(job.slug, key, result)
+    return result
 
 
 def _keep_earlier_reports(reports: Path, entries: list[dict]) -> list[dict]:
@@ -215,25 +265,140 @@ def _keep_earlier_reports(reports: Path, entries: list[dict]) -> list[dict]:
     return entries + kept
 
 
-@contextmanager
-def _stderr_to(path: Path) -> Iterator[None]:
-    """Point file descriptor 2 (inherited by the kernel process) at ``path`` for a while."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with path.open("w") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def _describe(exc: BaseException) -> str:
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = getattr(exc, "evalue", str(exc))
     return public_message(ename, evalue)[:500]
+
+
+def processed_stamps(paths: Paths) -> dict[str, str]:
+    """Size and modification time of each processed file (a reused cleaning step checks them)."""
+    folder = paths.processed
+    found = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return {str(p.relative_to(folder)): f"{p.stat().st_size}:{p.stat().st_mtime_ns}"
+            for p in found}
+
+
+def cache_folder(paths: Paths) -> Path:
+    """Where built pages wait to be published and are kept for reuse."""
+    return paths.reports / "_cache"
+
+
+RUNNING = ".running.json"
+"""In ``reports/`` while a run is under way; left behind by a run that was killed."""
+PUBLISHING = ".publishing.json"
+"""In ``reports/`` while a run moves its pages in: what is left to do, to finish after a kill."""
+
+
+def default_jobs() -> int:
+    """Worker processes: the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+@contextmanager
+def stopped_by_signal() -> Iterator[None]:
+    """Turn SIGTERM and Ctrl-C into :class:`RunInterrupted` while the block runs (main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise RunInterrupted(
+            f"the run was stopped (signal {signum}); the previous reports are unchanged; "
+            "run again to finish")
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def workers(count: int) -> Iterator[ProcessPoolExecutor]:
+    """Worker processes that die with this one and are killed (with their kernels) on exit."""
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"),
+                               initializer=kernels.worker_start, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        for child in multiprocessing.active_children():
+            child.terminate()  # SIGTERM: the worker kills its kernel, then exits
+        pool.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            child.join(timeout=10)
+        raise
+    pool.shutdown(wait=True)
+
+
+def publish(reports: Path, plan_: dict[str, Any]) -> None:
+    """Move a run's pages into ``reports/``, then methods, index and manifest (last).
+
+    ``plan_`` (pages: html -> cached page, status, entries, manifest, remove) is first
+    written to :data:`PUBLISHING`, so a run killed half-way is finished by the next
+    (:func:`finish_publishing`). Each file is replaced atomically.
+    """
+    files.write_text(reports / PUBLISHING, json.dumps(plan_, default=str))
+    _apply(reports, plan_)
+
+
+def _apply(reports: Path, plan_: dict[str, Any]) -> None:
+    for html_name, cached in plan_["pages"].items():
+        if Path(cached).exists():
+            files.copy(Path(cached), reports / html_name)
+    report.write_methods(reports, plan_["status"])
+    report.write_index(reports, plan_["status"], plan_["entries"])
+    report.write_manifest(reports, plan_["manifest"])
+    for stale in plan_["remove"]:
+        (reports / stale).unlink(missing_ok=True)
+    cache.Cache(Path(plan_["cache"])).prune(Path(p) for p in plan_["keep"])
+    (reports / PUBLISHING).unlink(missing_ok=True)
+
+
+def finish_publishing(reports: Path) -> bool:
+    """Finish publishing a run that was killed while moving its pages in; True if there was one."""
+    path = reports / PUBLISHING
+    if not path.exists():
+        return False
+    try:
+        plan_ = json.loads(path.read_text())
+    except ValueError:  # cannot happen with atomic writes; be safe
+        path.unlink()
+        return False
+    print(f"An earlier run ({plan_['manifest']['generated_at']}) was stopped while "
+          "publishing its reports; finishing that first.", flush=True)
+    _apply(reports, plan_)
+    return True
+
+
+def note_unfinished(reports: Path) -> None:
+    """Say so in one line when an earlier run did not finish (its marker is still there)."""
+    path = reports / RUNNING
+    if not path.exists():
+        return
+    try:
+        earlier = json.loads(path.read_text())
+    except ValueError:
+        earlier = {}
+    print(f"An earlier run (started {earlier.get('started_at', 'at an unknown time')}) did "
+          "not finish; finishing it now, reusing the reports it completed.", flush=True)
+
+
+def job_keys(paths: Paths, todo: list[Job], status: dict[str, Any], base: str) -> dict[str, str]:
+    """The cache key of each report job (see :mod:`helpers.run.cache`)."""
+    codes = {a.name: a.code for a in alliances.ALLIANCES}
+    data = cache.report_inputs(paths, status, codes.values())
+    keys = {}
+    for job in todo:
+        which = codes[job.parameters["alliance"]] if job.kind == "alliance" else "england"
+        keys[job.slug] = cache.digest(base, job.kind, job.parameters,
+                                      _notebook_digest(paths, job), data[which])
+    return keys
+
+
+def _notebook_digest(paths: Paths, job: Job) -> str:
+    return sha256(paths.notebooks / job.notebook)
 
 
 def run(
@@ -241,10 +406,11 @@ def run(
     *,
     source: str = "auto",
     selected: list[alliances.Alliance] | None = None,
-    jobs: int = 2,
+    jobs: int | None = None,
     kernel: str = KERNEL_NAME,
     timeout: int = DEFAULT_TIMEOUT,
     progress: bool = True,
+    force: bool = False,
 ) -> RunResult:
     """Run the whole pipeline and write ``reports/`` (HTML, index, manifest).
 
@@ -253,74 +419,131 @@ def run(
     paths
         Where data and reports live.
     source
-        "auto", "synthetic" or "local".
+        "auto", "synthetic", "local" or "public".
     selected
         Alliances to report on; all when None (the England overview always runs).
     jobs
-        Parallel worker processes for the per-alliance notebooks.
+        Worker processes (each with a warm kernel); default: the number of cores.
+    force
+        Re-execute every notebook even where its inputs are unchanged.
+
+    Raises
+    ------
+    RunLockedError
+        Another run is writing the same reports folder.
+    OutputError
+        The reports folder is not a writable folder.
+    RunInterrupted
+        SIGTERM stopped the run; the previous reports are left whole.
     """
+    check_kernel(kernel)
+    reports = files.writable_folder(paths.reports)
+    with files.run_lock(reports), stopped_by_signal():
+        for folder in (reports, paths.processed, paths.quarantine):
+            files.remove_temporary(folder)  # what a killed run was writing
+        finish_publishing(reports)
+        note_unfinished(reports)
+        files.write_text(reports / RUNNING, json.dumps(
+            {"pid": os.getpid(), "started_at": datetime.now(UTC).isoformat(timespec="seconds")}))
+        result = _run(paths, source, selected, jobs or default_jobs(), kernel, timeout,
+                      progress, force)
+        (reports / RUNNING).unlink(missing_ok=True)
+    return result
+
+
+def _run(paths: Paths, source: str, selected: list[alliances.Alliance] | None, jobs: int,
+         kernel: str, timeout: int, progress: bool, force: bool) -> RunResult:
     from tqdm.auto import tqdm
 
-    check_kernel(kernel)
     started = time.perf_counter()
     source = resolve_source(paths, source)
     generated = ensure_data(paths, source)
     root = str(paths.root)
-    paths.reports.mkdir(parents=True, exist_ok=True)
-    if selected is None:  # a full run replaces every report
-        for stale in paths.reports.glob("*.html"):
-            stale.unlink()
-
-    clean_job = Job(
-        "data", "Data quality and cleaning", CLEAN_NOTEBOOK, {"source": source}, "data-quality"
-    )
+    store = cache.Cache(cache_folder(paths))
+    base = cache.digest(cache.code_digest(), cache.environment_digest(kernel))
+    clean_job = Job("data", "Data quality and cleaning", CLEAN_NOTEBOOK, {"source": source},
+                    "data-quality", warm=False)
+    clean_key = cache.digest(base, clean_job.parameters, _notebook_digest(paths, clean_job),
+                             cache.raw_inputs(paths, source, store.folder / cache.HASH_MEMO))
     result = RunResult()
-    if progress:
-        print(f"Cleaning the {source} data (01_clean.ipynb)...", flush=True)
-    cleaned = execute(clean_job, root, kernel, timeout)
-    result.results.append(cleaned)
-    if cleaned.ok:
-        todo = plan(selected)
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(execute, job, root, kernel, timeout) for job in todo]
-            bar = tqdm(
-                as_completed(futures),
-                total=len(futures),
-                desc="reports",
-                unit="notebook",
-                disable=not progress,
-            )
+    with workers(jobs) as pool:
+        cleaned = None if force else _reused(store, clean_job, clean_key, paths)
+        if cleaned is None:
+            if progress:
+                print(f"Cleaning the {source} data (01_clean.ipynb)...", flush=True)
+            cleaned = pool.submit(execute, clean_job, root, kernel, timeout, clean_key).result()
+        result.results.append(cleaned)
+        if cleaned.ok:
+            todo = plan(selected)
+            status = read_status(paths)
+            keys = job_keys(paths, todo, status, base)
+            waiting = []
+            for job in todo:
+                hit = None if force else _reused(store, job, keys[job.slug], paths)
+                if hit is None:
+                    waiting.append(pool.submit(execute, job, root, kernel, timeout,
+                                               keys[job.slug]))
+                else:
+                    result.results.append(hit)
+            bar = tqdm(as_completed(waiting), total=len(waiting), desc="reports",
+                       unit="notebook", disable=not progress or not waiting)
             for future in bar:
                 done = future.result()
                 bar.set_postfix_str(done.title[:30])
                 result.results.append(done)
     result.seconds = round(time.perf_counter() - started, 2)
     result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    _publish_run(paths, result, source, selected, generated, kernel, jobs, timeout, store)
+    return result
 
+
+def _reused(store: cache.Cache, job: Job, key: str, paths: Paths) -> JobResult | None:
+    stored = store.lookup(job.slug, key)
+    if stored is None:
+        return None
+    if job.kind == "data" and stored.get("outputs") != processed_stamps(paths):
+        return None  # the processed data were changed or removed since
+    return JobResult(**{**stored, "reused": True, "seconds": 0.0})
+
+
+def _publish_run(paths: Paths, result: RunResult, source: str,
+                 selected: list[alliances.Alliance] | None, generated: list[Path],
+                 kernel: str, jobs: int, timeout: int, store: cache.Cache) -> None:
+    reports = paths.reports
+    cleaned = result.results[0]
     status = read_status(paths) if cleaned.ok else {"source": source, "synthetic": False}
     entries = [{**asdict(r), "run_at": result.finished_at} for r in result.results]
     if selected is not None:
-        entries = _keep_earlier_reports(paths.reports, entries)
-    report.write_methods(paths.reports, status)
-    report.write_index(paths.reports, status, entries)
-    report.write_manifest(
-        paths.reports,
-        {
-            "generated_at": result.finished_at,
-            "commit": report.git_commit(Path(__file__).resolve().parents[2]),
-            "source": source,
-            "data_status": status.get("data_status", "unknown"),
-            "generated_demo_data": [p.name for p in generated],
-            "inputs": status.get("inputs", []),
-            "rows": {k: status.get(k) for k in ("rows_in", "kept", "quarantined")},
-            "kernel": kernel,
-            "jobs": jobs,
-            "timeout_seconds": timeout,
-            "packages": report.package_versions(),
-            "total_seconds": result.seconds,
-            "this_run": [r.html for r in result.results],
-            "notebooks": entries,
-            "errors": [f"{r.title}: {r.error}" for r in result.failed],
-        },
-    )
-    return result
+        entries = _keep_earlier_reports(reports, entries)
+    listed = {e["html"] for e in entries if e["ok"]}
+    pages = {r.html: str(store.page(_slug(r.html), r.key)) for r in result.results if r.ok}
+    keep = [store.page(_slug(e["html"]), e["key"]) for e in entries if e["ok"] and e.get("key")]
+    remove = sorted(p.name for p in reports.glob("*.html")
+                    if p.name not in listed | {"index.html", "methods.html"})
+    manifest = {
+        "generated_at": result.finished_at,
+        "commit": report.git_commit(Path(__file__).resolve().parents[2]),
+        "source": source,
+        "data_status": status.get("data_status", "unknown"),
+        "generated_demo_data": [p.name for p in generated],
+        "inputs": status.get("inputs", []),
+        "rows": {k: status.get(k) for k in ("rows_in", "kept", "quarantined")},
+        "kernel": kernel,
+        "jobs": jobs,
+        "timeout_seconds": timeout,
+        "packages": report.package_versions(),
+        "total_seconds": result.seconds,
+        "this_run": [r.html for r in result.results],
+        "reused": [r.html for r in result.results if r.reused],
+        "executed": [r.html for r in result.results if not r.reused],
+        "notebooks": entries,
+        "errors": [f"{r.title}: {r.error}" for r in result.failed],
+    }
+    publish(reports, {"pages": pages, "status": status, "entries": entries,
+                      "manifest": manifest, "remove": remove, "cache": str(store.folder),
+                      "keep": [str(p) for p in keep]})
+
+
+def _slug(html_name: str) -> str:
+    return html_name.removesuffix(".html")
+
