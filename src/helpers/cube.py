@@ -276,6 +276,7 @@ def build_cube(tumours: Table, referrals: Table | None = None) -> pd.DataFrame:
     try:
         con.sql(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
         con.sql("SET preserve_insertion_order = false").fetchall()
+        con.sql("SET enable_progress_bar = false").fetchall()
         _attach(con, "tumours", tumours)
         if referrals is not None:
             _attach(con, "referrals", referrals)
