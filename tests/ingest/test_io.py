@@ -82,3 +82,30 @@ def test_formulas_in_csvs_for_people_are_neutralised(tmp_path):
                                        "'@SUM(A1)", "ok"]
     assert back["count"].tolist() == ["1", "-3", "2", "4", "5"]  # numbers stay numbers
 
+
+
+def test_per_value_converts_categories_once_and_keeps_missing():
+    values = pd.Series(pd.Categorical([" a", "b ", None, "a", " a"]), index=[5, 6, 7, 8, 9])
+    seen = []
+
+    def strip(v):
+        seen.append(len(v))
+        return v.astype("string").str.strip()
+
+    out = io.per_value(values, strip)
+    assert seen == [3]  # the three categories " a", "a", "b ", not the five rows
+    assert isinstance(out.dtype, pd.CategoricalDtype)
+    assert out.astype(object).tolist()[:2] == ["a", "b"] and pd.isna(out.iloc[2])
+    assert out.tolist()[3:] == ["a", "a"] and list(out.index) == [5, 6, 7, 8, 9]
+    # a value that converts to missing becomes missing; plain text is converted as it is
+    codes = io.per_value(pd.Series(pd.Categorical(["x", "y"])), lambda v: v.map({"x": "1"}))
+    assert codes.iloc[0] == "1" and pd.isna(codes.iloc[1])
+    assert io.per_value(pd.Series([" z"]), strip).tolist() == ["z"]
+
+
+def test_as_category_sorts_and_drops_unused_like_text():
+    values = pd.Series(pd.Categorical(["b", "a", "b"], categories=["c", "b", "a"]))
+    out = io.as_category(values)
+    assert list(out.cat.categories) == ["a", "b"] and out.tolist() == ["b", "a", "b"]
+    text = io.as_category(pd.Series(["b", "a", "b"]))
+    assert list(text.cat.categories) == ["a", "b"] and text.tolist() == ["b", "a", "b"]

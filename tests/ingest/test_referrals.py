@@ -59,3 +59,14 @@ def test_missing_column_is_a_structural_error(tmp_path):
     pd.DataFrame([BASE]).drop(columns=["route"]).to_csv(path, index=False)
     with pytest.raises(InputDataError, match="route"):
         read_referrals([path])
+
+
+def test_yes_no_any_case_else_missing():
+    from helpers.ingest.referrals import yes_no
+
+    values = pd.Series(pd.Categorical(["Yes", "n", "TRUE", "0", "maybe", None]))
+    got = yes_no(values)
+    assert str(got.dtype) == "boolean"
+    assert got.tolist()[:4] == [True, False, True, False]
+    assert got.isna().tolist() == [False] * 4 + [True, True]
+    assert yes_no(pd.Series(["y", "No"])).tolist() == [True, False]

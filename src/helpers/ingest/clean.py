@@ -30,11 +30,13 @@ from helpers.errors import InputDataError
 from helpers.ingest.io import (
     OUT_OF_RANGE,
     SOURCE_ROW,
+    as_category,
     check_columns,
     count_reasons,
     join_reasons,
     parse_dates,
     parse_whole_numbers,
+    per_value,
     quarantine_view,
     read_table,
     safe_examples,
@@ -112,7 +114,7 @@ def parse_types(df: pd.DataFrame, path: Path, required: dict[str, str]) -> pd.Da
     fault: it reads as missing and ``<column>__out_of_range`` marks the row, for the
     row rules to set it aside (:func:`helpers.ingest.date_range_rules`).
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: columns replaced below, the input untouched
     for col, kind in required.items():
         values = out[col]
         if kind == "date":
@@ -125,7 +127,7 @@ def parse_types(df: pd.DataFrame, path: Path, required: dict[str, str]) -> pd.Da
             _raise_if(bad, out, path, col, "has values that are not whole numbers")
             out[col] = parsed
         else:
-            out[col] = values.astype("string").str.strip()
+            out[col] = per_value(values, lambda v: v.astype("string").str.strip())
     return out
 
 
@@ -189,7 +191,7 @@ def record_rules(df: pd.DataFrame, areas: pd.DataFrame | None) -> dict[str, pd.S
 
 def canonicalise(df: pd.DataFrame) -> pd.DataFrame:
     """Derive year, quintile, age band and canonical alliance; keep the allow-listed columns."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write
     out["year"] = out["diagnosis_date"].dt.year.astype("int64")
     out["age"] = out["age"].astype("int64")
     out["imd_decile"] = out["imd_decile"].astype("int64")
@@ -214,7 +216,7 @@ def canonicalise(df: pd.DataFrame) -> pd.DataFrame:
         "icb_code",
         "icb_name",
     ):
-        out[col] = out[col].astype(str).astype("category")
+        out[col] = as_category(out[col])
     for col in ("tumour_id", "lsoa_code"):
         out[col] = out[col].astype(str)
     return out.reset_index(drop=True)
@@ -228,7 +230,7 @@ def read_tumours(files: list[Path]) -> pd.DataFrame:
         check_columns(df, path, RAW_TUMOUR_COLUMNS)
         frames.append(parse_types(df, path, RAW_TUMOUR_COLUMNS))
     df = pd.concat(frames, ignore_index=True)
-    df["alliance_code"] = alliances.resolve_codes(df["alliance"])
+    df["alliance_code"] = per_value(df["alliance"], alliances.resolve_codes)
     return df
 
 
@@ -364,7 +366,9 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
     result.outputs = [
         write_parquet(tumours, out / "tumours.parquet", _metadata(status)),
         write_parquet(areas, out / "areas.parquet", _metadata(status)),
-        write_parquet(build_cube(tumours, referrals), out / "cube.parquet", _metadata(status)),
+        write_parquet(build_cube(out / "tumours.parquet",  # streamed from the files
+                                 None if referrals is None else out / "referrals.parquet"),
+                      out / "cube.parquet", _metadata(status)),
         *referral_outputs,
         write_quarantine(raw, reasons, paths.quarantine, status["data_status"]),
     ]

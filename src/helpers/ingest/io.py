@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -197,6 +197,32 @@ def _check_field_lengths(path: Path, table, names: list[str]) -> None:
                                    .to_numpy(zero_copy_only=False)) + 1).tolist()
             raise InputDataError(path, f"has values longer than {MAX_FIELD:,} characters",
                                  column=name, rows=rows)
+def per_value(values: pd.Series, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply a vectorised ``convert`` to ``values``; to a categorical, once per category.
+
+    A categorical (as parquet files written by pandas or pyarrow give) stays categorical:
+    ``convert`` sees only its categories, which may map to fewer values or to missing,
+    so millions of rows cost what a few thousand distinct values cost.
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return convert(values)
+    converted = convert(pd.Series(values.cat.categories.astype(object)))
+    kept = pd.Index(converted.dropna().unique())
+    mapping = np.append(kept.get_indexer(converted), -1)  # a missing code (-1) stays missing
+    codes = mapping[values.cat.codes.to_numpy()]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=kept), index=values.index,
+                     name=values.name)
+
+
+def as_category(values: pd.Series) -> pd.Series:
+    """``values`` as text categories sorted by value (unused categories dropped)."""
+    if not isinstance(values.dtype, pd.CategoricalDtype) or values.isna().any():
+        return values.astype(str).astype("category")
+    values = values.cat.remove_unused_categories()
+    text = values.cat.categories.astype(str)
+    cats = pd.Categorical.from_codes(values.cat.codes.to_numpy(), categories=text)
+    return pd.Series(cats, index=values.index, name=values.name).cat.reorder_categories(
+        sorted(text))
 
 
 def check_columns(df: pd.DataFrame, path: Path, required: Iterable[str], *,

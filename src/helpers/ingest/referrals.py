@@ -17,14 +17,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from helpers.config import Paths
 from helpers.errors import InputDataError
 from helpers.ingest.io import (
+    as_category,
     check_columns,
     count_reasons,
     join_reasons,
+    per_value,
     quarantine_view,
     read_table,
     write_parquet,
@@ -83,11 +86,23 @@ def parse_referrals(df: pd.DataFrame, path: Path) -> pd.DataFrame:
 
     check_columns(df, path, RAW_REFERRAL_COLUMNS)
     out = parse_types(df, path, RAW_REFERRAL_COLUMNS)
-    flag = out["cancer_diagnosed"].str.lower()
-    out["cancer_diagnosed"] = flag.map(lambda v: True if v in YES else
-                                       (False if v in NO else pd.NA)).astype("boolean")
+    out["cancer_diagnosed"] = yes_no(out["cancer_diagnosed"])
     out["tumour_id"] = out["tumour_id"].mask(out["tumour_id"] == "")
     return out
+
+
+def yes_no(values: pd.Series) -> pd.Series:
+    """``True``/``False`` for the spellings in :data:`YES`/:data:`NO` (any case), else ``<NA>``.
+
+    Each distinct value is looked up once, so a column of millions costs what its
+    handful of spellings cost.
+    """
+    codes, uniques = pd.factorize(values)
+    lower = [str(u).lower() for u in uniques]
+    answer = np.array([v in YES for v in lower] + [False])
+    unknown = np.array([v not in YES and v not in NO for v in lower] + [True])
+    return pd.Series(pd.arrays.BooleanArray(answer[codes], unknown[codes]), index=values.index,
+                     name=values.name)
 
 
 def quarantine_reasons(df: pd.DataFrame, tumour_ids: pd.Series | None = None,
@@ -133,7 +148,7 @@ def quarantine_reasons(df: pd.DataFrame, tumour_ids: pd.Series | None = None,
 
 def canonicalise(df: pd.DataFrame) -> pd.DataFrame:
     """Derive quintile, age band and canonical alliance; keep the allow-listed columns."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write
     out["age"] = out["age"].astype("int64")
     out["imd_decile"] = out["imd_decile"].astype("int64")
     out["imd_quintile"] = (out["imd_decile"] + 1) // 2
@@ -144,7 +159,7 @@ def canonicalise(df: pd.DataFrame) -> pd.DataFrame:
     out = out.loc[:, list(PROCESSED_REFERRAL_COLUMNS)]
     for col in ("route", "suspected_cancer", "alliance_code", "alliance", "lad_code", "lad_name",
                 "icb_code", "icb_name", "age_band", "sex", "ethnicity"):
-        out[col] = out[col].astype(str).astype("category")
+        out[col] = as_category(out[col])
     for col in ("referral_id", "lsoa_code"):
         out[col] = out[col].astype(str)
     out["tumour_id"] = out["tumour_id"].astype("string")
@@ -166,7 +181,7 @@ def read_referrals(files: list[Path], tumour_ids: pd.Series | None = None,
     for path in files:
         frames.append(parse_referrals(read_table(path), path))
     raw = pd.concat(frames, ignore_index=True)
-    raw["alliance_code"] = alliances.resolve_codes(raw["alliance"])
+    raw["alliance_code"] = per_value(raw["alliance"], alliances.resolve_codes)
     reasons = quarantine_reasons(raw, tumour_ids, areas)
     kept = canonicalise(raw[reasons == ""])
     return kept, raw, reasons

@@ -2,14 +2,19 @@
 
 None of them can point at a real person:
 
-* ``nhs_number``: 10 digits starting "999", the NHS test range never issued
-  to patients; unique within a dataset (not necessarily passing the modulus 11
-  check).
+* ``nhs_number``: 10 digits starting "999", the NHS test range (999 000 0000 to
+  999 999 9999) never issued to patients, not necessarily passing the modulus 11
+  check. The range holds :data:`NHS_TEST_POOL` (10 million) numbers: up to that many
+  tumours each get a different one; beyond it every test number is used and the
+  rest repeat one (as a person with more than one tumour would), because leaving
+  the test range could produce a real patient's number. Records are told apart
+  by ``tumour_id`` and ``referral_id``, unique at any size.
 * ``postcode``: "ZZ99 9ZZ"-style pseudo-postcodes (the ZZ99 district is not
   a real place).
 * ``date_of_birth``: consistent with the age at diagnosis (the exact age in
   completed years on the diagnosis date equals ``age``).
-* ``tumour_id``: "SYN" + 8 digits.
+* ``tumour_id``: "SYN" + 8 digits (more when there are more than 99,999,999 tumours);
+  ``referral_id``: "REF" + 9 digits (likewise).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import pyarrow.compute as pc
 NHS_TEST_PREFIX = "999"
 TUMOUR_ID_PREFIX = "SYN"
 POSTCODE_DISTRICT = "ZZ99"
+NHS_TEST_POOL = 10**7
+"""How many numbers the NHS test range 999 000 0000 to 999 999 9999 holds."""
 
 
 def _prefixed(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
@@ -31,22 +38,37 @@ def _prefixed(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     return pd.Series(pc.binary_join_element_wise(prefix, digits, "").to_pandas())
 
 
+def serial_ids(prefix: str, n: int, width: int) -> pd.Series:
+    """``prefix`` + 1..n zero-padded to ``width`` digits, or wider when ``n`` needs more."""
+    return _prefixed(prefix, np.arange(1, n + 1), max(width, len(str(n))))
+
+
 def tumour_ids(n: int) -> pd.Series:
-    """Return "SYN00000001", "SYN00000002", ... (strings)."""
-    return _prefixed(TUMOUR_ID_PREFIX, np.arange(1, n + 1), 8)
+    """Return "SYN00000001", "SYN00000002", ... (strings, distinct for any ``n``)."""
+    return serial_ids(TUMOUR_ID_PREFIX, n, 8)
 
 
 REFERRAL_ID_PREFIX = "REF"
 
 
 def referral_ids(n: int) -> pd.Series:
-    """Return pseudonymous "REF000000001", "REF000000002", ... (strings)."""
-    return _prefixed(REFERRAL_ID_PREFIX, np.arange(1, n + 1), 9)
+    """Return pseudonymous "REF000000001", "REF000000002", ... (distinct for any ``n``)."""
+    return serial_ids(REFERRAL_ID_PREFIX, n, 9)
 
 
 def nhs_numbers(n: int, rng: np.random.Generator) -> pd.Series:
-    """Return ``n`` distinct 10-digit strings in the NHS test range (starting "999")."""
-    return _prefixed(NHS_TEST_PREFIX, rng.choice(10**7, size=n, replace=False), 7)
+    """Return ``n`` 10-digit strings in the NHS test range (starting "999").
+
+    Distinct while ``n`` is at most :data:`NHS_TEST_POOL`; beyond it every test
+    number appears at least once and the rest repeat one drawn at random (a person
+    with several tumours), in random order.
+    """
+    if n <= NHS_TEST_POOL:
+        drawn = rng.choice(NHS_TEST_POOL, size=n, replace=False)
+    else:
+        repeats = rng.integers(0, NHS_TEST_POOL, size=n - NHS_TEST_POOL)
+        drawn = rng.permutation(np.concatenate([np.arange(NHS_TEST_POOL), repeats]))
+    return _prefixed(NHS_TEST_PREFIX, drawn, 7)
 
 
 def postcodes(n: int, rng: np.random.Generator) -> pd.Categorical:
