@@ -70,8 +70,8 @@ def key_findings(ctx: Context) -> Section:
             findings.append(narrative.versus_england(ctx.place, early, place, eng))
     if ctx.alliance is not None and ctx.has("early_stage"):
         adjusted = adjusted_for_case_mix(ctx, "early_stage", ctx.latest("early_stage"))
-        if adjusted is not None and (adjusted["geography_code"] == ctx.code).any():
-            mine = adjusted[adjusted["geography_code"] == ctx.code].iloc[0]
+        mine = None if adjusted is None else first_row(adjusted, geography_code=ctx.code)
+        if mine is not None and not mine["suppressed"]:
             findings.append(narrative.case_mix_place(ctx.place, mine, adjusted.attrs["england"],
                                                      ctx.latest("early_stage")))
     if ctx.has("early_stage"):
@@ -433,11 +433,12 @@ def adjusted_for_case_mix(ctx: Context, key: str, period: str) -> pd.DataFrame |
 
     ``None`` when the data hold no case-mix strata (e.g. public data) or the
     indicator is not early diagnosis. The verdict is the funnel test of the
-    indirectly standardised ratio against 1 (:mod:`helpers.analysis.inequality.unusual`).
+    indirectly standardised ratio against 1 (:mod:`helpers.analysis.inequality.unusual`);
+    figures built on a suppressed count are hidden (:func:`helpers.report.tables.case_mix`).
     """
     if key != "early_stage" or not casemix.available(ctx.cube, key):
         return None
-    return casemix.with_verdicts(ctx.cube, period, key)
+    return tables.case_mix(ctx.cube, period, key)
 
 
 def deprivation_gaps(ctx: Context, key: str) -> Section:
