@@ -11,11 +11,12 @@ areas are grey, so that in a chart of every alliance the report's own stands
 out. Markers, line styles and labels carry the same information as the
 colours, so nothing is told by colour alone.
 
-Layout. Every figure uses matplotlib's constrained layout with a fixed bottom
-band for the source line (:func:`figure`, :func:`finish`); the PNG is saved at
-the figure's own size (no tight bounding box, which costs a second draw) and
-quantised to a 256-colour palette with Pillow (:func:`png_bytes`), which keeps
-the text sharp and the file about a third of the size.
+Layout. Every single chart has fixed margins worked out from its text (title
+lines, tick-label lengths, the source line: :func:`fixed_margins`, applied by
+:func:`finish`), so it is drawn once, when saved: no tight layout and no tight
+bounding box, which each cost a draw. The PNG is saved at the figure's own size
+and quantised to a 256-colour palette with Pillow (:func:`png_bytes`), which
+keeps the text sharp and the file about a third of the size.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ DPI = 100
 SOURCE_BAND = 0.3
 """Height in inches kept free at the bottom of every figure for the source line (and note)."""
 TITLE_CHARS_PER_INCH = 11
-"""Wrap titles at about this many characters per inch of figure width (12 pt bold)."""
+"""Wrap titles at about this many characters per inch of the axes' width (12 pt bold)."""
 
 Figure = plt.Figure
 """The chart type every drawing function returns."""
@@ -79,18 +80,60 @@ def setup() -> None:
 def figure(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[plt.Figure, object]:
     """A new figure and its axes in the house style (``plt.subplots`` arguments).
 
-    The layout is constrained (labels are kept inside the figure as it is drawn,
-    once), with a band at the bottom for the source line.
+    Single charts get fixed margins from :func:`finish` (no layout engine, so the
+    figure is drawn once); pass ``layout="constrained"`` for a grid of charts.
     """
-    fig, axes = plt.subplots(nrows, ncols, layout="constrained", **kwargs)
-    _reserve_source_band(fig, 1)
-    return fig, axes
+    return plt.subplots(nrows, ncols, **kwargs)
 
 
-def _reserve_source_band(fig: plt.Figure, lines: int) -> None:
-    height = fig.get_figheight()
-    fig.get_layout_engine().set(rect=(0, SOURCE_BAND * lines / height, 1,
-                                      1 - SOURCE_BAND * lines / height))
+CHAR_WIDTH = 0.085
+"""Inches per character of a 10-11 pt label, to size margins without drawing the figure."""
+LINE_HEIGHT = {"title": 0.24, "label": 0.28, "ticks": 0.25, "footer": 0.14}
+"""Inches per line of the title, an axis label, tick labels and the source line."""
+MIN_AXES_HEIGHT = 1.5
+"""Inches the plotting area keeps however long the title and labels are."""
+
+
+def _tick_texts(axis) -> list[str]:
+    labels = [t.get_text() for t in axis.get_ticklabels()]
+    if any(labels):
+        return labels
+    ticks = axis.get_ticklocs()
+    return list(axis.get_major_formatter().format_ticks(ticks)) if len(ticks) else []
+
+
+def fixed_margins(fig: plt.Figure, ax: plt.Axes, title: str, xlabel: str, ylabel: str,
+                  footer_lines: int) -> None:
+    """Label the axes and place them with margins worked out from the text, without a draw.
+
+    The margins come from character counts (:data:`CHAR_WIDTH`) and line heights
+    (:data:`LINE_HEIGHT`), so no tight bounding box is measured; the title and
+    axis labels are wrapped to the width (or height) of the axes so that none is
+    cut off. This is the house layout of every single chart.
+    """
+    width, height = fig.get_figwidth(), fig.get_figheight()
+    ylabel = textwrap.fill(ylabel, int(max(height - 1.4, 1.5) / CHAR_WIDTH)) if ylabel else ""
+    left = 0.3 + CHAR_WIDTH * max((len(t) for t in _tick_texts(ax.yaxis)), default=2)
+    left = min(left + LINE_HEIGHT["label"] * (ylabel.count("\n") + 1 if ylabel else 0),
+               0.45 * width)
+    right = 0.25 + (0.65 if len(fig.axes) > 1 else 0.0)  # a colour bar's labels
+    inside = width - left - right
+    title = textwrap.fill(title, int(inside * TITLE_CHARS_PER_INCH))
+    xlabel = textwrap.fill(xlabel, int(inside / CHAR_WIDTH)) if xlabel else ""
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    rotated = any(t.get_rotation() for t in ax.get_xticklabels())
+    ticks = (0.6 * CHAR_WIDTH * max((len(t) for t in _tick_texts(ax.xaxis)), default=2) + 0.1
+             if rotated else LINE_HEIGHT["ticks"])
+    bottom = (0.12 + footer_lines * LINE_HEIGHT["footer"] + ticks
+              + (LINE_HEIGHT["label"] * (xlabel.count("\n") + 1) if xlabel else 0.0))
+    top = 0.15 + (title.count("\n") + 1) * LINE_HEIGHT["title"]
+    if height < top + bottom + MIN_AXES_HEIGHT:  # long titles grow the figure, not squash it
+        height = top + bottom + MIN_AXES_HEIGHT
+        fig.set_figheight(height)
+    fig.subplots_adjust(left=left / width, right=1 - right / width,
+                        bottom=bottom / height, top=1 - top / height)
 
 
 def style(role: str) -> dict:
@@ -121,29 +164,23 @@ def discard(fig: plt.Figure) -> None:
     plt.close(fig)
 
 
-def wrap_title(title: str, fig: plt.Figure) -> str:
-    """``title`` broken into lines that fit the figure's width."""
-    return textwrap.fill(title, width=int(fig.get_figwidth() * TITLE_CHARS_PER_INCH))
-
-
 def finish(
     fig: plt.Figure, ax: plt.Axes, title: str, xlabel: str, ylabel: str, source: str,
     note: str = "",
 ) -> plt.Figure:
-    """Title, axis labels, the source line and an optional note under it.
+    """Title, axis labels, the source line (and an optional note), in fixed margins.
 
-    The layout is constrained (:func:`figure`): no tight layout, no second draw.
+    The margins are set from the text (:func:`fixed_margins`): no tight layout and
+    no tight bounding box, so the figure is drawn once, when it is saved.
     """
-    ax.set_title(wrap_title(title, fig), loc="left")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    return footer(fig, f"{source} {note}." if note else source)
+    footer(fig, f"{source} {note}." if note else source)
+    fixed_margins(fig, ax, title, xlabel, ylabel, fig.texts[-1].get_text().count("\n") + 1)
+    return fig
 
 
 def footer(fig: plt.Figure, text: str) -> plt.Figure:
-    """The source line (and any note) in the band kept free at the bottom of the figure."""
+    """The source line (and any note) at the bottom left of the figure."""
     text = textwrap.fill(text, width=int(fig.get_figwidth() * 18))
-    _reserve_source_band(fig, text.count("\n") + 1)
     fig.text(0.01, 0.01, text, fontsize=8, color="#555555", ha="left", va="bottom")
     return fig
 
@@ -290,9 +327,10 @@ def png_bytes(fig: plt.Figure) -> bytes:
     """The figure as a PNG quantised to 256 colours (Pillow), at the figure's own size."""
     raw = io.BytesIO()
     fig.savefig(raw, format="png", dpi=DPI)
-    image = Image.open(raw).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    image = Image.open(raw).convert("RGB").quantize(colors=256,
+                                                    method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 

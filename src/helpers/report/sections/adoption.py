@@ -69,7 +69,8 @@ def _galleri_chart(results: pd.DataFrame, combined: str) -> plots.Figure:
     """Event-study estimates by six-month period: one row per outcome, one column per cancer."""
     labels = [combined, *galleri.CANCER_TYPES.values()]
     fig, axes = plots.figure(len(galleri.OUTCOMES), len(labels), figsize=(12, 6.6),
-                                   sharey="row", sharex=True)
+                             sharey="row", sharex=True, layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # the source line below
     for row, (outcome, words) in zip(axes, galleri.OUTCOMES.items(), strict=True):
         for ax, label in zip(row, labels, strict=True):
             part = results[(results["outcome"] == outcome) & (results["cancer_types"] == label)
