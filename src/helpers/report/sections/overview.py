@@ -528,6 +528,11 @@ def where_to_act(ctx: Context, key: str = "early_stage",
                 f"The priority is {top['geography_name']}: about {top['extra']:,.0f} more early "
                 f"diagnoses (95% CI {top['extra_lower']:,.0f} to {top['extra_upper']:,.0f}), "
                 f"more than {lead['second'] or 'any other'} beyond chance{core}.")
+        elif hidden.iloc[1]:  # the runner-up's figures are suppressed: name none of them
+            findings.append(
+                f"{lead['first']} has the largest shortfall (about {top['extra']:,.0f}), but it "
+                "is not distinguishable beyond chance from the next authority, whose figures are "
+                "too small to publish, so no single priority is named.")
         else:
             findings.append(
                 f"{lead['first']} and {lead['second']} have the largest shortfalls (about "
