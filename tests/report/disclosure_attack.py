@@ -44,6 +44,7 @@ class _Parser(HTMLParser):
         super().__init__()
         self.tables: list[Table] = []
         self.items: list[tuple[str, object]] = []  # findings and tables, in page order
+        self.texts: list[tuple[str, str]] = []  # every published text: (kind, text)
         self._finding: str | None = None
         self.caption = ""
         self.heading = ""
@@ -55,7 +56,11 @@ class _Parser(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         cls = dict(attrs).get("class") or ""
-        if tag == "p" and "cai-finding" in cls:
+        if tag == "img":
+            self.texts.append(("alt text", dict(attrs).get("alt") or ""))
+        if tag == "p" and "cai-note" in cls:
+            self._in, self._text = "note", ""
+        elif tag == "p" and "cai-finding" in cls:
             self._finding = ""
         elif tag == "p" and "cai-caption" in cls:
             self._in, self._text = "caption", ""
@@ -71,9 +76,14 @@ class _Parser(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "p" and self._finding is not None:
             self.items.append(("finding", self._finding.strip()))
+            self.texts.append(("sentence", self._finding.strip()))
             self._finding = None
+        elif tag == "p" and self._in == "note":
+            self.texts.append(("note", self._text.strip()))
+            self._in = None
         elif tag == "p" and self._in == "caption":
             self.caption, self._in = self._text.strip(), None
+            self.texts.append(("caption", self.caption))
         elif tag in ("h2", "h3") and self._in == "heading":
             self.heading, self._in = self._text.replace("¶", "").strip(), None
         elif tag in ("td", "th") and self._cell is not None:
@@ -104,6 +114,13 @@ def page_items(html: str) -> list[tuple[str, object]]:
     parser = _Parser()
     parser.feed(html)
     return parser.items
+
+
+def page_texts(html: str) -> list[tuple[str, str]]:
+    """Every sentence, caption, table note and chart alt text of a page: ``(kind, text)``."""
+    parser = _Parser()
+    parser.feed(html)
+    return parser.texts
 
 
 def parse_tables(html: str) -> list[Table]:

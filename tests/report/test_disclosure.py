@@ -172,3 +172,83 @@ def test_unknown_method_is_an_error():
 def test_footnote_names_the_method():
     assert "at least one more is hidden" in footnote(7, "complementary")
     assert "nearest 5" in footnote(7, "hes_rounding")
+
+
+# --- every published number of real pages -------------------------------------------------
+
+SMALL_EXTRACT = ("Lancashire and South Cumbria", "North East London")
+"""Two alliances with some of England's smallest local authorities (Craven, Copeland, the City
+of London), so that a small extract has counts of 1 to 7 to hide."""
+
+
+@pytest.fixture(scope="module")
+def small_reports(tmp_path_factory):
+    """Reports built end to end from about 2,300 generated record-level tumours."""
+    from helpers import synthetic
+    from helpers.config import Paths
+    from helpers.registry import alliances
+    from helpers.run import pipeline
+
+    root = tmp_path_factory.mktemp("disclosure")
+    paths = Paths(root)
+    data = synthetic.generate(alliances=list(SMALL_EXTRACT), scale=0.03)
+    synthetic.write(data, paths.raw_synthetic)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CAI_HOME", str(root))
+        result = pipeline.run(paths, source="auto", jobs=2, progress=False,
+                              selected=[alliances.resolve(a) for a in SMALL_EXTRACT])
+    assert result.failed == [], result.summary()
+    return paths.reports, len(data.tumours)
+
+
+@pytest.mark.e2e
+def test_no_page_of_a_small_extract_shows_a_count_from_1_to_7(small_reports):
+    from report.disclosure_scan import scan_reports
+
+    folder, rows = small_reports
+    assert 1_500 <= rows <= 4_000
+    pages = sorted(p.stem for p in folder.glob("*.html"))
+    assert {"england", "lancashire-and-south-cumbria", "north-east-london"} <= set(pages)
+    leaks = scan_reports(folder)
+    assert not leaks, "\n".join(map(str, leaks))
+
+
+@pytest.mark.e2e
+def test_no_suppressed_cell_of_a_small_extract_can_be_recovered(small_reports):
+    from report.disclosure_attack import audit_reports
+
+    folder, _ = small_reports
+    found = audit_reports(folder)
+    assert len(found), "the extract should have suppressed cells for the attacker to try"
+    disclosed = found[found["disclosed"].astype(bool)]
+    assert disclosed.empty, disclosed.to_string()
+
+
+@pytest.mark.e2e
+def test_charts_of_a_small_extract_leave_out_suppressed_areas_and_say_so(small_reports):
+    from report.disclosure_attack import page_texts, parse_tables
+
+    folder, _ = small_reports
+    page = (folder / "lancashire-and-south-cumbria.html").read_text(encoding="utf-8")
+    table = next(t for t in parse_tables(page) if t.caption.startswith("Local authorities"))
+    name, number = table.header.index("Local authority"), table.header.index("Number")
+    hidden = [r[name] for r in table.rows if r[number] == SUPPRESSED]
+    assert hidden, "the smallest authorities should be suppressed in this extract"
+    funnel = next(t for k, t in page_texts(page) if k == "alt text"
+                  and t.startswith("Funnel plot"))
+    assert f"{len(hidden)} local authorities with counts too small to publish" in funnel
+    assert not [n for n in hidden if f"{n}:" in funnel]
+
+
+def test_the_scan_finds_small_counts_in_every_form():
+    from report.disclosure_scan import scan_page, text_counts
+
+    assert text_counts("Craven: 66.7% of 6; Copeland 4/6; 5 tumours") == [4, 6, 2, 6, 4, 2, 5]
+    assert text_counts("1 of 2 alliances outside the limits, about 3 more diagnoses") == []
+    assert set(text_counts("9 of 12 staged cancers")) == {9, 12, 3}
+    page = ("<p class='cai-caption'><strong>T</strong></p><table><tr><th>Area</th>"
+            "<th>Number</th><th>Of</th></tr><tr><td>A</td><td>5</td><td>120</td></tr></table>"
+            "<img alt='Funnel plot: A: 50.0% of 12'>")
+    found = scan_page(page, "p")
+    assert sorted(leak.value for leak in found) == [5, 6, 6]
+    assert {leak.kind for leak in found} == {"table 'T'", "alt text"}

@@ -417,3 +417,48 @@ def footnote(threshold: int | None = None, method: str | None = None) -> str:
         text += (f" Other counts are rounded to the nearest {ROUNDING_BASE}, and percentages "
                  "are calculated from the rounded counts.")
     return text
+
+
+def suppress_derived(
+    df: pd.DataFrame,
+    columns: Sequence[str],
+    numerator: str = "numerator",
+    denominator: str = "denominator",
+    threshold: int | None = None,
+    method: str | None = None,
+) -> pd.DataFrame:
+    """Hide figures derived from counts (ratios, adjusted shares) where the counts are hidden.
+
+    The counts are judged exactly as :func:`suppress` judges a table's (the same
+    threshold, method and margin groups), so a figure built on a count hidden in
+    one table is hidden everywhere it appears.
+
+    Parameters
+    ----------
+    df
+        One row per area with the counts and the derived columns.
+    columns
+        The derived columns to hide (set to NaN), e.g. ``["ratio", "value"]``.
+    numerator, denominator
+        The columns holding the counts the figures are built on.
+    threshold, method
+        As :func:`suppress`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with the columns hidden where the counts are, the counts
+        themselves hidden too, and the ``suppressed`` flag.
+    """
+    counts = pd.DataFrame({"numerator": df[numerator].astype(float).to_numpy(),
+                           "denominator": df[denominator].astype(float).to_numpy(),
+                           "margin": "all"})
+    judged = suppress(counts, threshold=threshold, method=method, margins=[["margin"]])
+    hidden = judged["suppressed"].to_numpy()
+    out = df.copy()
+    for col in [*columns, numerator]:
+        out[col] = out[col].astype(float).mask(hidden)
+    out[denominator] = out[denominator].astype(float).mask(judged["denominator"].isna()
+                                                           .to_numpy())
+    out["suppressed"] = hidden
+    return out

@@ -15,10 +15,17 @@ import re
 import numpy as np
 import pandas as pd
 
+from helpers.analysis import casemix
 from helpers.analysis.inequality.unusual import compare_with_target
 from helpers.cube import ENGLAND_CODE, pool_periods, select
 from helpers.registry import indicators
-from helpers.report.disclosure import footnote, format_count, format_percent, suppress
+from helpers.report.disclosure import (
+    footnote,
+    format_count,
+    format_percent,
+    suppress,
+    suppress_derived,
+)
 from helpers.stats import add_proportion
 
 IMD_LABELS: dict[str, str] = {
@@ -84,7 +91,8 @@ def alliances_side_by_side(cube: pd.DataFrame, indicator: str, period: str) -> p
     Adds ``versus_england``: "higher", "lower" or "similar" by the project's one
     rule for unusual values (:func:`helpers.analysis.inequality.unusual.compare_with_target`,
     the funnel test against England's value), "too few to say" where suppressed
-    and "" for England itself. ``attrs["model"]`` is the funnel model.
+    and "" for England itself, and ``significance`` (PHE's funnel label).
+    ``attrs["model"]`` is the funnel model.
     """
     ind = indicators.get(indicator)
     raw = select(cube, indicator=indicator, period=period, geography_type=("alliance", "england"))
@@ -97,12 +105,31 @@ def alliances_side_by_side(cube: pd.DataFrame, indicator: str, period: str) -> p
         target = float(england["numerator"].sum() / england["denominator"].sum())
         verdicts = compare_with_target(raw[alliance_rows], target)
         rows.loc[alliance_rows.to_numpy(), "versus_england"] = verdicts["verdict"].to_numpy()
+        rows.loc[alliance_rows.to_numpy(), "significance"] = verdicts["significance"].to_numpy()
         model = verdicts.attrs["model"]
     rows.loc[rows["suppressed"] & (rows["geography_type"] == "alliance"),
              "versus_england"] = "too few to say"
     rows = rows.sort_values("value", ascending=not ind.higher_is_better).reset_index(drop=True)
     rows.attrs["model"] = model
     return rows
+
+
+CASE_MIX_FIGURES = ("crude", "expected", "ratio", "ratio_lower", "ratio_upper", "value",
+                    "lower", "upper")
+"""The case-mix figures built on an alliance's observed count (hidden with it)."""
+
+
+def case_mix(cube: pd.DataFrame, period: str, indicator: str = "early_stage") -> pd.DataFrame:
+    """Every alliance's case-mix-adjusted share with its verdict, after disclosure control.
+
+    :func:`helpers.analysis.casemix.with_verdicts`, with every figure built on a
+    hidden observed count (the ratio, the expected count it would be recovered
+    from, the adjusted share) hidden too, and the verdict "too few to say".
+    """
+    adjusted = suppress_derived(casemix.with_verdicts(cube, period, indicator),
+                                CASE_MIX_FIGURES, numerator="observed")
+    adjusted.loc[adjusted["suppressed"], "versus_england"] = "too few to say"
+    return adjusted
 
 
 def local_authorities(cube: pd.DataFrame, alliance_code: str, indicator: str) -> pd.DataFrame:
@@ -112,8 +139,8 @@ def local_authorities(cube: pd.DataFrame, alliance_code: str, indicator: str) ->
     one rule for unusual values (:func:`helpers.analysis.inequality.unusual.compare_with_target`:
     the funnel test against the alliance's value, widened only for detected
     overdispersion), the same verdicts the funnel chart shows; "too few to
-    say" where the authority's figures are suppressed. ``attrs["model"]`` is
-    the funnel model.
+    say" where the authority's figures are suppressed; ``significance`` is PHE's
+    funnel label. ``attrs["model"]`` is the funnel model.
     """
     ind = indicators.get(indicator)
     raw = pool_periods(select(cube, indicator=indicator, geography_type="lad",
@@ -126,6 +153,7 @@ def local_authorities(cube: pd.DataFrame, alliance_code: str, indicator: str) ->
     if len(raw) and np.isfinite(reference):
         verdicts = compare_with_target(raw, reference / 100)
         lads["versus_alliance"] = verdicts["verdict"].to_numpy()
+        lads["significance"] = verdicts["significance"].to_numpy()
         lads.attrs["model"] = verdicts.attrs["model"]
     lads.loc[lads["suppressed"], "versus_alliance"] = "too few to say"
     lads = lads.sort_values("value", ascending=not ind.higher_is_better, na_position="last")

@@ -157,3 +157,29 @@ def test_a_linear_rii_below_zero_is_not_shown_and_the_table_says_why():
     assert "-12.3" not in table.to_string()
     logistic = table.loc["Relative index of inequality (logistic)", "Estimate (95% CI)"]
     assert float(logistic.split()[0]) > 1
+
+
+def test_the_funnel_leaves_out_and_does_not_describe_an_authority_whose_counts_are_hidden():
+    """Four authorities of West London; one has 4 of 6 early, suppressed in the table."""
+    la = {"E09000001": ("Tiny", 4, 6), "E09000002": ("Ealing", 400, 700),
+          "E09000003": ("Brent", 380, 690), "E09000004": ("Harrow", 410, 705)}
+    rows = [{"period": "2022", "geography_type": "lad", "geography_code": code,
+             "geography_name": name, "parent_code": WEST, "indicator": "early_stage",
+             "dimension": "all", "group": "all", "numerator": n, "denominator": d}
+            for code, (name, n, d) in la.items()]
+    total = [sum(v[1] for v in la.values()), sum(v[2] for v in la.values())]
+    rows.append(rows[0] | {"geography_type": "alliance", "geography_code": WEST,
+                           "geography_name": "West London", "parent_code": "",
+                           "numerator": total[0], "denominator": total[1]})
+    ctx = Context(cube=pd.DataFrame(rows), status={"synthetic": True, "source": "synthetic"},
+                  alliance=alliances.resolve("West London"))
+    page = overview.local_authorities(ctx, "early_stage")._repr_html_()
+    page += inequality.funnel(ctx, "early_stage")._repr_html_()
+    alt = html.unescape(re.search(r'alt="Funnel plot: (.*?)"', page).group(1))
+    assert "Tiny" not in alt and "of 6" not in alt and "66.7%" not in alt
+    # complementary suppression hides a second authority in the table; the funnel follows it
+    table_hidden = re.findall(r"<td>\d+</td>\s*<td>(\w+)</td>\s*<td>\*</td>", page)
+    assert "Tiny" in table_hidden and len(table_hidden) >= 2
+    assert f"{len(table_hidden)} local authorities with counts too small to publish" in alt
+    assert all(f"{name}:" not in alt for name in table_hidden)
+    assert "are not plotted: their counts are suppressed in the table" in page

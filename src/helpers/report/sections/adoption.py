@@ -69,7 +69,8 @@ def _galleri_chart(results: pd.DataFrame, combined: str) -> plots.Figure:
     """Event-study estimates by six-month period: one row per outcome, one column per cancer."""
     labels = [combined, *galleri.CANCER_TYPES.values()]
     fig, axes = plots.figure(len(galleri.OUTCOMES), len(labels), figsize=(12, 6.6),
-                                   sharey="row", sharex=True)
+                             sharey="row", sharex=True, layout="constrained")
+    fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))  # the source line below
     for row, (outcome, words) in zip(axes, galleri.OUTCOMES.items(), strict=True):
         for ax, label in zip(row, labels, strict=True):
             part = results[(results["outcome"] == outcome) & (results["cancer_types"] == label)
@@ -77,9 +78,10 @@ def _galleri_chart(results: pd.DataFrame, combined: str) -> plots.Figure:
             xs = [int(p) for p in part["period"]]
             ax.errorbar(xs, part["estimate"], yerr=[part["estimate"] - part["lower"],
                                                     part["upper"] - part["estimate"]],
-                        fmt="o", capsize=3, markersize=4, color=plots.PALETTE[0])
-            ax.plot([galleri.REFERENCE_PERIOD], [0], "s", color="#555555", markersize=4)
-            ax.axhline(0, color="#555555", linewidth=1)
+                        fmt="o", capsize=3, markersize=4, color=plots.COLOURS["area"])
+            ax.plot([galleri.REFERENCE_PERIOD], [0], "s", color=plots.COLOURS["reference"],
+                    markersize=4)
+            ax.axhline(0, color=plots.COLOURS["reference"], linewidth=1)
             ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=1)
             name = "All three together" if label == combined else label[0].upper() + label[1:]
             ax.set_title(name, fontsize=10, loc="left")
@@ -90,11 +92,9 @@ def _galleri_chart(results: pd.DataFrame, combined: str) -> plots.Figure:
     fig.suptitle("NHS-Galleri trial alliances against the others: difference by six-month "
                  "period (0 = Oct 2021-Mar 2022; -1 = the reference, before the trial)",
                  x=0.01, ha="left", fontweight="bold", fontsize=11)
-    fig.text(0.01, 0.005, "Source: NHS England Cancer Waiting Times, 28-day FDS provider "
-             "files; providers attributed to alliances by their patients' ICBs. Bars: 95% "
-             "intervals, errors clustered by alliance.", fontsize=8, color="#555555")
-    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
-    return fig
+    return plots.footer(fig, "Source: NHS England Cancer Waiting Times, 28-day FDS provider "
+                        "files; providers attributed to alliances by their patients' ICBs. "
+                        "Bars: 95% intervals, errors clustered by alliance.")
 
 
 # --------------------------------------------------------------------------- innovation
@@ -173,7 +173,8 @@ def innovation_timeline(ctx: Context, key: str) -> Section:
     bars = live.assign(value=live["months_behind"].astype(float), lower=np.nan, upper=np.nan)
     title = f"{inn.title}: months after the first alliance went live"
     chart = plots.dots(bars, category="alliance", title=title,
-                       xlabel="Months behind the first alliance", source=ctx.source_line)
+                       xlabel="Months behind the first alliance", source=ctx.source_line,
+                       highlight=ctx.place if ctx.alliance is not None else None)
     table = pd.DataFrame({
         "Alliance": timeline["alliance"],
         "Went live": [g.strftime("%b %Y") if pd.notna(g) else "not yet"
@@ -184,7 +185,8 @@ def innovation_timeline(ctx: Context, key: str) -> Section:
     }).sort_values("Months behind the first", key=lambda c: pd.to_numeric(c, errors="coerce"))
     shown = None
     if bars["value"].nunique() > 1:  # a chart of identical start months says nothing
-        shown = plots.show(chart, f"Chart: {title}. " + "; ".join(
+        mark = f" {ctx.place} is highlighted." if ctx.place in set(live["alliance"]) else ""
+        shown = plots.show(chart, f"Chart: {title}.{mark} " + "; ".join(
             f"{a}: {v:.0f}" for a, v in zip(live["alliance"], bars["value"], strict=True)))
     else:
         plots.discard(chart)
@@ -223,10 +225,11 @@ def uptake_curve(ctx: Context, key: str, coverage: float = 0.5) -> Section:
     good = {m: f for m, f in fits.items() if not isinstance(f, Exception)}
     fig, ax = plots.figure(figsize=(8, 4.2))
     ax.plot(cumulative["t"], cumulative["cumulative"] / 1000, "o", markersize=3,
-            color="#333333", label="participants so far")
+            color=plots.COLOURS[plots.role_of(ctx.place)], label="participants so far")
     grid = np.linspace(0, cumulative["t"].max() * 1.5, 200)
-    for colour, (model, fit) in zip(plots.PALETTE, good.items(), strict=False):
-        ax.plot(grid, fit.predict(grid) / 1000, color=colour,
+    for colour, line, (model, fit) in zip(plots.OKABE_ITO[2:], ("-", "--"), good.items(),
+                                          strict=False):
+        ax.plot(grid, fit.predict(grid) / 1000, color=colour, linestyle=line,
                 label=f"{model.capitalize()} fit (R² {fit.r2:.3f})")
     ax.legend(frameon=False)
     title = f"{ctx.place}: {_name(inn)}, cumulative participants"
@@ -255,7 +258,11 @@ def uptake_curve(ctx: Context, key: str, coverage: float = 0.5) -> Section:
         findings.append(
             f"{ctx.place} has reached {100 * share:.1f}% of eligible people so far; the "
             f"{best.model.capitalize()} curve (better by AIC) says it would {when}.")
-    return Section(findings=findings, chart=plots.show(fig, f"Chart: {title}."),
+    so_far = (f" {cumulative['cumulative'].iloc[-1]:,.0f} people had taken part by month "
+              f"{cumulative['t'].iloc[-1]:.0f}, with the fitted logistic and Bass curves "
+              "extended half as far again.")
+    return Section(findings=findings, chart=plots.show(fig, f"Chart: {title}.{so_far} "
+                                                            + " ".join(findings)),
                    table=tables.show(pd.DataFrame(rows), caption="Fitted diffusion curves",
                                      note="Logistic: ceiling K, growth r, midpoint t0. Bass: "
                                           "potential m, innovation p, imitation q (per month)."))
@@ -480,10 +487,14 @@ def diffusion_curves(ctx: Context, key: str) -> Section:
                 .groupby(["alliance", "month"])["count"].sum().groupby("alliance").max())
     cumulative["share"] = 100 * cumulative["cumulative"] / cumulative["alliance"].map(eligible)
     fig, ax = plots.figure(figsize=(8, 4.8))
-    colours = plots.palette(10)
+    colours = plots.palette(8)
     for i, (alliance, part) in enumerate(cumulative.groupby("alliance")):
-        ax.plot(part["month"].dt.to_timestamp(), part["share"], color=colours[i % 10],
-                linestyle=("-", "--")[i // 10], linewidth=1.4, label=alliance)
+        ax.plot(part["month"].dt.to_timestamp(), part["share"], color=colours[i % 8],
+                linestyle=("-", "--", ":")[(i // 8) % 3], linewidth=1.4, label=alliance)
+        last = part.iloc[-1]
+        ax.annotate(str(alliance), (last["month"].to_timestamp(), last["share"]), fontsize=6,
+                    xytext=(2, 0), textcoords="offset points", va="center",
+                    color=colours[i % 8])
     latest = cumulative.sort_values("month").groupby("alliance").tail(1)
     top, bottom = latest.nlargest(1, "share").iloc[0], latest.nsmallest(1, "share").iloc[0]
     title = f"{inn.title}: share of eligible people who have taken part, by alliance"
@@ -590,9 +601,9 @@ def _event_chart(result: pd.DataFrame, source: str) -> plots.Figure:
     ax.errorbar(xs[shown], events["estimate"][shown],
                 yerr=[(events["estimate"] - events["lower"])[shown],
                       (events["upper"] - events["estimate"])[shown]],
-                fmt="o", capsize=3, color=plots.PALETTE[0])
-    ax.plot([-1], [0], "s", color="#555555")
-    ax.axhline(0, color="#555555", linewidth=1)
+                fmt="o", capsize=3, color=plots.COLOURS["area"])
+    ax.plot([-1], [0], "s", color=plots.COLOURS["reference"])
+    ax.axhline(0, color=plots.COLOURS["reference"], linewidth=1)
     ax.axvline(-0.5, color="#999999", linestyle=":", linewidth=1)
     ax.set_xticks(xs)
     return plots.finish(fig, ax, "Lung health checks: staggered event study",

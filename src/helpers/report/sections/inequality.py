@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.analysis import casemix
-from helpers.analysis.inequality.unusual import compare_with_target, is_widened
+from helpers.analysis.inequality.unusual import is_widened
 from helpers.cube import ENGLAND_CODE, GROUP_SEPARATOR, pool_periods, select
 from helpers.registry import alliances, indicators
 from helpers.registry.schema import ETHNICITIES
@@ -249,10 +249,11 @@ def gradient(ctx: Context, key: str) -> Section:
              f"({ctx.pooled_label(key)})")
     fig, ax = plots.figure(figsize=(8, 4.2))
     err = [place["value"] - place["lower"], place["upper"] - place["value"]]
-    ax.errorbar(place["rank"], place["value"], yerr=err, fmt="o", capsize=4,
-                color=plots.PALETTE[1], label=f"{ctx.place}, by quintile")
+    role = plots.role_of(ctx.place)
+    ax.errorbar(place["rank"], place["value"], yerr=err, fmt=plots.MARKERS[role], capsize=4,
+                color=plots.COLOURS[role], label=f"{ctx.place}, by quintile")
     xs = np.array([0.0, 1.0])
-    ax.plot(xs, intercept + slope * xs, color=plots.PALETTE[0], linestyle="--",
+    ax.plot(xs, intercept + slope * xs, color=plots.COLOURS["reference"], linestyle="--",
             label="fitted line: SII on England's deprivation scale")
     ax.set_xlim(-0.02, 1.02)
     for g, r in zip(place["group"], place["rank"], strict=True):
@@ -263,8 +264,10 @@ def gradient(ctx: Context, key: str) -> Section:
                        "England's population (0 = most deprived, 1 = least)",
                        ind.axis_label, ctx.source_line)
     findings = [_measure_sentence(ctx, ind, sii)] if sii is not None else []
-    alt = f"Chart: {title}. " + "; ".join(
-        f"quintile {g}: {v:.1f}%" for g, v in zip(place["group"], place["value"], strict=True))
+    alt = (f"Chart: {title}. Each deprivation quintile of {ctx.place} is placed at its share "
+           "of England's population (most deprived on the left), with the fitted line. " +
+           "; ".join(f"quintile {g}: {v:.1f}%" for g, v in
+                     sorted(zip(place["group"], place["value"], strict=True))))
     return Section(findings=findings, chart=plots.show(fig, alt))
 
 
@@ -294,6 +297,11 @@ def intersection(ctx: Context, key: str) -> Section:
     result = maihda(rows, ["imd_quintile", "ethnicity"])
     flagged = result.strata[result.strata["flag"] != "as main effects predict"]
     flagged = flagged[flagged["denominator"] >= 30]
+    # a group is named with its share only where the heat map shows that share
+    shown = cells.dropna(subset=["value"])[["imd_quintile", "ethnicity"]].astype(str)
+    flagged = flagged.assign(imd_quintile=flagged["imd_quintile"].astype(str),
+                             ethnicity=flagged["ethnicity"].astype(str)).merge(
+        shown, on=["imd_quintile", "ethnicity"])
     findings = [_maihda_sentence(result, ind) if np.isfinite(result.pcv) else
                 "The groups hardly differ, so there is nothing for an intersection to add."]
     worse_flag = ("lower than main effects predict" if ind.higher_is_better
@@ -369,7 +377,8 @@ def gap_over_time(ctx: Context, key: str) -> Section:
         shown[heading + " (95% CI)"] = [
             "{} ({} to {})".format(*measure_numbers(m, *part.loc[y, ["estimate", "lower",
                                                                      "upper"]]))
-            for y in table.index]
+            if y in part.index and np.isfinite(part.loc[y, "estimate"]) else
+            "not reported (too few in a fifth)" for y in table.index]
     return Section(findings=findings, table=tables.show(
         shown, caption=f"{ind.short}: the deprivation gap by year, {ctx.place}",
         note="Positive = the most deprived are worse off. The difference has Newcombe's 95% "
@@ -387,47 +396,58 @@ def funnel(ctx: Context, key: str) -> Section:
     random effects, Spiegelhalter 2005) only when overdispersion is detected.
     Local authorities are pooled over all years, as in their table; alliances
     are shown for the latest year, as in the ranking of alliances.
+
+    The points are the table's rows after disclosure control
+    (:func:`helpers.report.tables.local_authorities`,
+    :func:`helpers.report.tables.alliances_side_by_side`): an area whose counts
+    are suppressed there is neither plotted nor named, and the chart says how
+    many are left off.
     """
     level = "alliance" if ctx.alliance is None else "lad"
     if (missing := unavailable(ctx, key, "lad" if level == "lad" else "all")) is not None:
         return missing
     ind = indicators.get(key)
     if level == "lad":
-        units = pool_periods(select(ctx.cube, indicator=key, geography_type="lad",
-                                    parent_code=ctx.code))
-        target_rows = select(ctx.cube, indicator=key, geography_code=ctx.code)
+        published = tables.local_authorities(ctx.cube, ctx.code, key)
+        target = published.attrs["alliance_value"] / 100
+        verdict = "versus_alliance"
         period = ctx.pooled_label(key)
     else:
         period = ctx.latest(key)
-        units = select(ctx.cube, indicator=key, geography_type="alliance", period=period)
-        target_rows = select(ctx.cube, indicator=key, geography_code=ctx.code, period=period)
-    target = float(target_rows["numerator"].sum() / target_rows["denominator"].sum())
-    judged = compare_with_target(units, target)
-    model = judged.attrs["model"]
-    limits = overdispersed_limits(np.linspace(units["denominator"].min() * 0.8,
-                                              units["denominator"].max() * 1.1, 200),
-                                  model, method="additive")
-    outliers = judged[judged["verdict"].isin(["higher", "lower"])].assign(
-        value=lambda d: d["numerator"] / d["denominator"])
+        published = tables.alliances_side_by_side(ctx.cube, key, period)
+        england = published[published["geography_type"] == "england"]
+        target = float(england["value"].iloc[0]) / 100 if len(england) else float("nan")
+        published = published[published["geography_type"] == "alliance"]
+        verdict = "versus_england"
+    model = published.attrs.get("model")
+    units = published[~published["suppressed"]]
+    hidden = len(published) - len(units)
+    if model is None or units.empty or not np.isfinite(target):
+        return Section(findings=[f"Too few {ind.subject} to draw a funnel plot for "
+                                 f"{ctx.place} ({period})."])
+    outliers = units[units[verdict].isin(["higher", "lower"])]
     where = "alliances" if level == "alliance" else f"local authorities of {ctx.place}"
-    title = (f"{ind.short}: {len(outliers)} of {len(units)} {where} outside the 95% limits "
+    title = (f"{ind.short}: {len(outliers)} of {len(published)} {where} outside the 95% limits "
              f"({period})")
+    denominators = units["denominator"].astype(float)
+    limits = overdispersed_limits(np.linspace(denominators.min() * 0.8,
+                                              denominators.max() * 1.1, 200),
+                                  model, method="additive")
     fig, ax = plots.figure(figsize=(8, 4.6))
-    ax.scatter(units["denominator"], 100 * units["numerator"] / units["denominator"],
-               color=plots.PALETTE[0], zorder=3)
-    labels = ["95% limits", None, "99.8% limits", None]
-    for col, style, label in zip([c for c in limits.columns if c.endswith("_limit")],
-                                 ["--", "--", ":", ":"], labels, strict=False):
-        ax.plot(limits["denominator"], limits[col], color="#777777", linestyle=style,
-                linewidth=1, label=label)
-    ax.axhline(100 * target, color="#333333", linewidth=1,
-               label=f"{ctx.place} {100 * target:.1f}%")
+    ax.scatter(denominators, units["value"], color=plots.COLOURS["area"], zorder=3,
+               label=where.split(" of ")[0].capitalize())
+    _funnel_limits(ax, limits)
+    ax.axhline(100 * target, color=plots.COLOURS[
+        "place" if level == "lad" else "england"], linewidth=1.5,
+        label=f"{ctx.place} {100 * target:.1f}%")
     ax.legend(fontsize=8, loc="upper right", frameon=True)
     for r in outliers.itertuples():
-        ax.annotate(r.geography_name, (r.denominator, 100 * r.value), fontsize=8,
+        ax.annotate(r.geography_name, (r.denominator, r.value), fontsize=8,
                     xytext=(4, 2), textcoords="offset points")
+    left_off = (f"{hidden} {where.split(' of ')[0]} with counts too small to publish "
+                "not plotted" if hidden else "")
     fig = plots.finish(fig, ax, title, f"Number of {ind.denominator_label}"[:70],
-                        f"% {ind.numerator_label}", ctx.source_line)
+                       f"% {ind.numerator_label}", ctx.source_line, note=left_off)
     findings = [
         f"Against {ctx.place} ({100 * target:.1f}%, {period}), the {where} vary "
         + ("more than chance allows (overdispersion detected), so the limits are widened."
@@ -436,13 +456,27 @@ def funnel(ctx: Context, key: str) -> Section:
     ]
     if len(outliers):
         findings.append("Outside the 95% limits: " + "; ".join(
-            f"{r.geography_name} {100 * r.value:.1f}% "
+            f"{r.geography_name} {r.value:.1f}% "
             f"({SIGNIFICANCE_WORDS.get(r.significance, r.significance)})"
             for r in outliers.itertuples()) + ". The tables use the same limits.")
-    alt = f"Funnel plot: {title}. " + "; ".join(
-        f"{n}: {100 * a / b:.1f}% of {b:,.0f}" for n, a, b in
-        zip(units["geography_name"], units["numerator"], units["denominator"], strict=True))
+    if hidden:
+        findings.append(f"{hidden} of the {len(published)} {where} are not plotted: their "
+                        "counts are suppressed in the table, so they are not judged here.")
+    alt = (f"Funnel plot: {title}. Each point is one of the {where}: its percentage against "
+           f"its number of {ind.denominator_label}, with 95% and 99.8% limits around "
+           f"{ctx.place}'s {100 * target:.1f}%. " + "; ".join(
+               f"{r.geography_name}: {r.value:.1f}% of {r.denominator:,.0f}"
+               for r in units.itertuples()) + (f". {left_off}." if hidden else "."))
     return Section(findings=findings, chart=plots.show(fig, alt))
+
+
+def _funnel_limits(ax, limits: pd.DataFrame) -> None:
+    """The 95% (dashed) and 99.8% (dotted) funnel limits, grey, labelled once each."""
+    for col, style, label in zip([c for c in limits.columns if c.endswith("_limit")],
+                                 ["--", "--", ":", ":"],
+                                 ["95% limits", None, "99.8% limits", None], strict=False):
+        ax.plot(limits["denominator"], limits[col], color=plots.COLOURS["limit"],
+                linestyle=style, linewidth=1, label=label)
 
 
 def casemix_funnel(ctx: Context, key: str = "early_stage") -> Section:
@@ -457,36 +491,40 @@ def casemix_funnel(ctx: Context, key: str = "early_stage") -> Section:
         return Section()
     ind = indicators.get(key)
     period = ctx.latest(key)
-    adjusted = casemix.with_verdicts(ctx.cube, period, key)
-    model = adjusted.attrs["model"]
+    published = tables.case_mix(ctx.cube, period, key)
+    model = published.attrs["model"]
+    adjusted = published[~published["suppressed"]]
+    hidden = len(published) - len(adjusted)
     limits = overdispersed_limits(np.linspace(adjusted["expected"].min() * 0.8,
                                               adjusted["expected"].max() * 1.1, 200),
                                   model, method="additive", multiplier=1)
     unusual = adjusted[adjusted["versus_england"].isin(["higher", "lower"])]
-    title = (f"{ind.short}, adjusted for case mix: {len(unusual)} of {len(adjusted)} alliances "
+    title = (f"{ind.short}, adjusted for case mix: {len(unusual)} of {len(published)} alliances "
              f"outside the 95% limits ({period})")
     fig, ax = plots.figure(figsize=(8, 4.6))
-    ax.scatter(adjusted["expected"], adjusted["ratio"], color=plots.PALETTE[0], zorder=3)
-    for col, style, label in zip([c for c in limits.columns if c.endswith("_limit")],
-                                 ["--", "--", ":", ":"],
-                                 ["95% limits", None, "99.8% limits", None], strict=False):
-        ax.plot(limits["denominator"], limits[col], color="#777777", linestyle=style,
-                linewidth=1, label=label)
-    ax.axhline(1.0, color="#333333", linewidth=1, label="England (ratio 1)")
+    ax.scatter(adjusted["expected"], adjusted["ratio"], color=plots.COLOURS["area"], zorder=3,
+               label="Alliances")
+    _funnel_limits(ax, limits)
+    ax.axhline(1.0, color=plots.COLOURS["england"], linewidth=1.5, label="England (ratio 1)")
     ax.legend(fontsize=8, loc="upper right", frameon=True)
     for r in unusual.itertuples():
         ax.annotate(r.geography_name, (r.expected, r.ratio), fontsize=8, xytext=(4, 2),
                     textcoords="offset points")
+    left_off = f"{hidden} alliances with counts too small to publish not plotted" if hidden \
+        else ""
     fig = plots.finish(fig, ax, title, "Expected stage 1-2 diagnoses (England's shares by site, "
-                       "age band and sex)", "Observed / expected", ctx.source_line)
-    findings = [narrative.case_mix_summary(adjusted, period)]
+                       "age band and sex)", "Observed / expected", ctx.source_line,
+                       note=left_off)
+    findings = [narrative.case_mix_summary(published, period)]
     if len(unusual):
         findings.append("Outside the 95% limits once case mix is allowed for: " + "; ".join(
             f"{r.geography_name} (ratio {r.ratio:.2f}, adjusted {r.value:.1f}%)"
             for r in unusual.itertuples()) + ".")
-    alt = f"Funnel plot: {title}. " + "; ".join(
-        f"{r.geography_name}: ratio {r.ratio:.2f} with {r.expected:,.0f} expected"
-        for r in adjusted.itertuples())
+    alt = (f"Funnel plot: {title}. Each point is an alliance: its observed over expected early "
+           "diagnoses against the number expected, with 95% and 99.8% limits around England's "
+           "ratio of 1. " + "; ".join(
+               f"{r.geography_name}: ratio {r.ratio:.2f} with {r.expected:,.0f} expected"
+               for r in adjusted.itertuples()) + (f". {left_off}." if hidden else "."))
     return Section(findings=findings, chart=plots.show(fig, alt))
 
 
@@ -524,12 +562,15 @@ def slope_indices(ctx: Context, key: str) -> Section:
                               "percentage points (positive = most deprived worse off)",
                        reference={"No gap": 0.0})
     fig, ax = plots.figure(figsize=(8, 5.5))
-    ax.scatter(sii["level"], sii["value"], color=plots.PALETTE[0])
+    ax.scatter(sii["level"], sii["value"], color=plots.COLOURS["area"], label="Alliances")
     for r in sii.itertuples():
         ax.annotate(r.geography_name, (r.level, r.value), fontsize=7, xytext=(3, 2),
                     textcoords="offset points")
-    ax.axvline(eng_level, color="#777777", linestyle="--", linewidth=1)
-    ax.axhline(sii["value"].median(), color="#777777", linestyle=":", linewidth=1)
+    ax.axvline(eng_level, color=plots.COLOURS["england"], linestyle="--", linewidth=1.2,
+               label=f"England {eng_level:.1f}%")
+    ax.axhline(sii["value"].median(), color=plots.COLOURS["reference"], linestyle=":",
+               linewidth=1, label="median alliance")
+    ax.legend(fontsize=8, frameon=False)
     better = "right" if ind.higher_is_better else "left"
     quad_title = (f"{ind.short}: overall level against the deprivation gap ({better} = better "
                   "overall, lower = smaller gap)")

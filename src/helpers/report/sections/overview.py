@@ -70,8 +70,8 @@ def key_findings(ctx: Context) -> Section:
             findings.append(narrative.versus_england(ctx.place, early, place, eng))
     if ctx.alliance is not None and ctx.has("early_stage"):
         adjusted = adjusted_for_case_mix(ctx, "early_stage", ctx.latest("early_stage"))
-        if adjusted is not None and (adjusted["geography_code"] == ctx.code).any():
-            mine = adjusted[adjusted["geography_code"] == ctx.code].iloc[0]
+        mine = None if adjusted is None else first_row(adjusted, geography_code=ctx.code)
+        if mine is not None and not mine["suppressed"]:
             findings.append(narrative.case_mix_place(ctx.place, mine, adjusted.attrs["england"],
                                                      ctx.latest("early_stage")))
     if ctx.has("early_stage"):
@@ -433,11 +433,12 @@ def adjusted_for_case_mix(ctx: Context, key: str, period: str) -> pd.DataFrame |
 
     ``None`` when the data hold no case-mix strata (e.g. public data) or the
     indicator is not early diagnosis. The verdict is the funnel test of the
-    indirectly standardised ratio against 1 (:mod:`helpers.analysis.inequality.unusual`).
+    indirectly standardised ratio against 1 (:mod:`helpers.analysis.inequality.unusual`);
+    figures built on a suppressed count are hidden (:func:`helpers.report.tables.case_mix`).
     """
     if key != "early_stage" or not casemix.available(ctx.cube, key):
         return None
-    return casemix.with_verdicts(ctx.cube, period, key)
+    return tables.case_mix(ctx.cube, period, key)
 
 
 def deprivation_gaps(ctx: Context, key: str) -> Section:
@@ -527,6 +528,11 @@ def where_to_act(ctx: Context, key: str = "early_stage",
                 f"The priority is {top['geography_name']}: about {top['extra']:,.0f} more early "
                 f"diagnoses (95% CI {top['extra_lower']:,.0f} to {top['extra_upper']:,.0f}), "
                 f"more than {lead['second'] or 'any other'} beyond chance{core}.")
+        elif hidden.iloc[1]:  # the runner-up's figures are suppressed: name none of them
+            findings.append(
+                f"{lead['first']} has the largest shortfall (about {top['extra']:,.0f}), but it "
+                "is not distinguishable beyond chance from the next authority, whose figures are "
+                "too small to publish, so no single priority is named.")
         else:
             findings.append(
                 f"{lead['first']} and {lead['second']} have the largest shortfalls (about "
