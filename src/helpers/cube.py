@@ -272,11 +272,13 @@ def build_cube(tumours: Table, referrals: Table | None = None) -> pd.DataFrame:
     """
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
+                                 "preserve_insertion_order": False})
     try:
-        con.sql(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
-        con.sql("SET preserve_insertion_order = false").fetchall()
-        con.sql("SET enable_progress_bar = false").fetchall()
+        try:
+            con.sql("SET enable_progress_bar = false")
+        except duckdb.InvalidInputException:
+            pass  # in a notebook kernel DuckDB refuses to change it (and shows none)
         _attach(con, "tumours", tumours)
         if referrals is not None:
             _attach(con, "referrals", referrals)
