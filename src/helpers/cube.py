@@ -15,6 +15,7 @@ Spark SQL accepts unchanged over tables named ``tumours`` and ``referrals``
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -272,11 +273,12 @@ def build_cube(tumours: Table, referrals: Table | None = None) -> pd.DataFrame:
     """
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
+                                 "preserve_insertion_order": False})
     try:
-        con.sql(f"SET memory_limit = '{MEMORY_LIMIT}'").fetchall()
-        con.sql("SET preserve_insertion_order = false").fetchall()
-        con.sql("SET enable_progress_bar = false").fetchall()
+        # in a notebook kernel DuckDB refuses to change it (and shows none there)
+        with contextlib.suppress(duckdb.InvalidInputException):
+            con.sql("SET enable_progress_bar = false")
         _attach(con, "tumours", tumours)
         if referrals is not None:
             _attach(con, "referrals", referrals)
