@@ -188,7 +188,9 @@ def execute(job: Job, root: str, kernel: str, timeout: int) -> JobResult:
         error = _describe(exc)
     if executed.exists():
         try:
-            report.export_html(executed, paths.reports / job.html, read_status(paths), job.title)
+            report.export_html(executed, paths.reports / job.html, read_status(paths), job.title,
+                               project=paths, kind=job.kind,
+                               alliance=job.parameters.get("alliance"))
         except Exception as exc:  # noqa: BLE001
             error = error or f"export failed: {_describe(exc)}"
     return JobResult(
@@ -302,7 +304,7 @@ def run(
     if selected is not None:
         entries = _keep_earlier_reports(paths.reports, entries)
     report.write_methods(paths.reports, status)
-    report.write_index(paths.reports, status, entries)
+    report.write_index(paths.reports, status, entries, project=paths if cleaned.ok else None)
     report.write_manifest(
         paths.reports,
         {
