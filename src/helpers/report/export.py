@@ -299,8 +299,11 @@ def finish_page(body: str, slug: str, tidy: bool = False) -> tuple[str, dict[str
             th["scope"] = "col"
         for th in table.select("tbody th"):
             th["scope"] = "row"
+        frame = table_frame(table)
+        if frame.empty:
+            continue  # a table with no rows has nothing to download
         name = f"table-{n:02d}.csv"
-        downloads[name] = table_frame(table)
+        downloads[name] = frame
         link = soup.new_tag("a", href=f"{DOWNLOADS}/{slug}/{name}", download=name)
         link.string = f"Download table {n} as CSV"
         para = soup.new_tag("p", attrs={"class": "cai-download"})
