@@ -75,7 +75,7 @@ a:visited, .cai-nav a:visited, .cai-contents a:visited, .cai-download a:visited 
 .cai-scroll:focus { outline: 2px solid #005eb8; }
 .cai-columns { columns: 2 16rem; } .cai-columns li { margin: .25rem 0; }
 .cai-headline { font-size: 13px; }
-.cai-headline caption { text-align: left; font-weight: 600; padding: .3rem 0; }
+.cai-headline th:first-child { position: sticky; left: 0; z-index: 1; background: #e8edee; }
 .cai-headline td, .cai-headline th { vertical-align: top; }
 .cai-headline td { min-width: 6.5rem; }
 .cai-ci { font-size: 12px; color: #425563; white-space: nowrap; }

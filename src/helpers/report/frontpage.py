@@ -188,10 +188,12 @@ def headline_table(ctx: Context, pages: dict[str, str]) -> str:
     notes = "".join(f"<li><strong>{html.escape(c.heading)}</strong>: {html.escape(c.note)}</li>"
                     for c in columns)
     return (
+        '<p class="cai-caption" id="headline-caption"><strong>Headline indicators: every '
+        "Cancer Alliance against England (latest period of each; select a heading to sort)"
+        "</strong></p>"
         '<div class="cai-scroll" role="region" aria-labelledby="headline-caption" tabindex="0">'
-        '<table class="cai-table cai-headline" id="headline">'
-        '<caption id="headline-caption">Headline indicators: every Cancer Alliance against '
-        "England (latest period of each; select a heading to sort)</caption>"
+        '<table class="cai-table cai-headline" id="headline" '
+        'aria-labelledby="headline-caption">'
         f'<thead><tr><th scope="col" aria-sort="ascending"><button type="button" '
         f'class="cai-sort">Cancer Alliance</button></th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
