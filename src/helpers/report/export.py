@@ -77,8 +77,8 @@ a:visited, .cai-nav a:visited, .cai-contents a:visited, .cai-download a:visited 
 .cai-headline { font-size: 13px; }
 .cai-headline th:first-child { position: sticky; left: 0; z-index: 1; background: #e8edee; }
 .cai-headline td, .cai-headline th { vertical-align: top; }
-.cai-headline td { min-width: 6.5rem; }
-.cai-ci { font-size: 12px; color: #425563; white-space: nowrap; }
+.cai-headline td { min-width: 5.5rem; }
+.cai-ci { display: block; font-size: 12px; color: #425563; white-space: nowrap; }
 .cai-headline tr.cai-england th, .cai-headline tr.cai-england td {
   border-bottom: 2px solid #425563; font-weight: 600; }
 .cai-sort { font: inherit; font-weight: 600; background: none; border: 0; padding: 0;
@@ -89,7 +89,7 @@ th[aria-sort="descending"] .cai-sort::after { content: " \\25BC"; }
 .cai-period { font-weight: 400; color: #425563; }
 .cai-v-better { background: #d5e8f8 !important; }
 .cai-v-worse { background: #fde3cc !important; }
-.cai-mark { font-size: 12px; }
+.cai-mark { display: block; font-size: 12px; }
 .cai-legend span { padding: 0 .3rem; }
 """
 

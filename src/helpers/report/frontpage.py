@@ -148,7 +148,7 @@ def _cell(column: Column, code: str) -> str:
         return f'<td data-sort="{sort}">{shown}</td>'
     mark, words = MARKS.get(verdict, ("", verdict))
     kind = verdict if verdict in ("better", "similar", "worse") else "none"
-    return (f'<td data-sort="{sort}" class="cai-v cai-v-{kind}">{shown}<br>'
+    return (f'<td data-sort="{sort}" class="cai-v cai-v-{kind}">{shown}'
             f'<span class="cai-mark"><span aria-hidden="true">{mark}</span> '
             f"{html.escape(words)}</span></td>")
 
