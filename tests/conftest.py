@@ -1,20 +1,19 @@
-"""Shared fixtures: paths to ../shared and tiny hand-made tumour tables."""
+"""Shared fixtures: the reference values, paths to ../shared and tiny hand-made tumour tables."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-REFCASES = SHARED / "refcases" / "PHEindicatormethods"
+SHARED = Path(os.environ.get("CAI_TEST_SHARED", ROOT.parent / "shared"))
+"""The large public files live beside the checkout (``CAI_TEST_SHARED`` points elsewhere)."""
+REFCASES = ROOT / "tests" / "reference" / "PHEindicatormethods"
+"""PHEindicatormethods' published test values, kept in the repository (see its README)."""
 REAL = SHARED / "data" / "real"
-needs_refcases = pytest.mark.skipif(
-    not REFCASES.exists(),
-    reason="../shared/refcases/PHEindicatormethods is absent: reference-value tests need it",
-)
 
 
 def real(relative: str = "") -> Path:

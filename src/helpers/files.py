@@ -112,11 +112,39 @@ def copy(source: Path, target: Path) -> Path:
     return target
 
 
+def replace_folder(source: Path, target: Path) -> Path:
+    """Copy the folder ``source`` over ``target`` so that ``target`` is never half-written.
+
+    The copy is made beside ``target`` under a temporary name, then swapped in with
+    two renames; a run killed in between leaves either folder whole, and the
+    temporary names are removed by :func:`remove_temporary`.
+    """
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target.name}.", dir=parent))
+        shutil.copytree(source, fresh, dirs_exist_ok=True)
+        old = parent / f"{TEMP_PREFIX}{target.name}.old"
+        if old.exists():
+            shutil.rmtree(old)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(fresh, target)
+        fsync_folder(parent)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:
+        raise _describe_os_error(target, err) from None
+    return target
+
+
 def remove_temporary(folder: Path) -> list[Path]:
     """Delete temporary files an interrupted write left in ``folder``; return them."""
     left = sorted(folder.glob(f"{TEMP_PREFIX}*")) if folder.is_dir() else []
     for path in left:
-        path.unlink(missing_ok=True)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     return left
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from report.consistency import check_folder
+from small_run import build
 
-from helpers import synthetic
 from helpers.ingest.io import sha256
 from helpers.registry import alliances
 from helpers.run import pipeline
@@ -28,21 +28,7 @@ CHOSEN = ("West London", "Peninsula")
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from helpers.config import Paths
-
-    root = tmp_path_factory.mktemp("e2e")
-    paths = Paths(root)
-    data = synthetic.generate(alliances=list(CHOSEN), years=[2022], scale=0.1, seed=7)
-    synthetic.write(data, paths.raw_synthetic)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CAI_HOME", str(root))
-        result = pipeline.run(
-            paths,
-            source="auto",
-            selected=[alliances.resolve(a) for a in CHOSEN],
-            jobs=2,
-            progress=False,
-        )
+    paths, data, result = build(tmp_path_factory.mktemp("e2e"), CHOSEN)
     return paths, data.tumours, result, data.referrals
 
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFCASES, needs_refcases
+from conftest import REFCASES
 from scipy.stats import chi2
 
 from helpers.errors import ParameterError
@@ -132,7 +132,6 @@ def test_outlier_listing():
     assert out["value"].tolist() == pytest.approx((out["numerator"] / out["denominator"]).tolist())
 
 
-@needs_refcases
 @pytest.mark.parametrize(
     "max_denominator,expected_file",
     [(None, "funnel_prop_outputs.csv"), (31000, "funnel_prop_outputs_with_axis_variation.csv")],
@@ -149,7 +148,6 @@ def test_proportion_limits_match_phe(max_denominator, expected_file):
         np.testing.assert_allclose(out[ours], expected[theirs], rtol=1e-6)
 
 
-@needs_refcases
 @pytest.mark.parametrize("ratio_type,suffix", [("isr", "isr"), ("count", "count")])
 def test_ratio_limits_match_phe(ratio_type, suffix):
     """PHEindicatormethods ``calculate_funnel_limits(statistic="ratio")``. PHE finds the
@@ -169,7 +167,6 @@ def test_ratio_limits_match_phe(ratio_type, suffix):
         )
 
 
-@needs_refcases
 def test_proportion_significance_matches_phe():
     """PHEindicatormethods ``assign_funnel_significance(statistic="proportion")``."""
     data = pd.read_csv(REFCASES / "funnel_prop_inputs.csv")
@@ -177,7 +174,6 @@ def test_proportion_significance_matches_phe():
     assert out.astype(str).tolist() == data["significance"].tolist()
 
 
-@needs_refcases
 def test_ratio_significance_matches_phe():
     """PHEindicatormethods ``assign_funnel_significance(statistic="ratio")``."""
     data = pd.read_csv(REFCASES / "funnel_ratio_inputs.csv")

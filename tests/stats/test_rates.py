@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFCASES, needs_refcases
+from conftest import REFCASES
 from scipy.stats import chi2
 
 from helpers.stats.rates import (
@@ -64,7 +64,6 @@ def test_zero_or_missing_denominator_gives_nan():
     assert out[["value", "lower", "upper"]].isna().all().all()
 
 
-@needs_refcases
 def test_byars_matches_phe_byars_wilson_sheet():
     """PHEindicatormethods byars_lower/upper, rows 1-6 of the Byars/Wilson sheet."""
     ref = pd.read_csv(REFCASES / "byars_wilson.csv")
@@ -76,7 +75,6 @@ def test_byars_matches_phe_byars_wilson_sheet():
         assert float(upper) == pytest.approx(r["uppercl"], rel=1e-8)
 
 
-@needs_refcases
 @pytest.mark.parametrize("confidence,suffix", [(0.95, "95_0cl"), (0.998, "99_8cl")])
 def test_add_rate_matches_phe_rate_sheet(confidence, suffix):
     """PHEindicatormethods ``phe_rate`` (Byars, exact below 10), multipliers 100 and 100000."""

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFCASES, needs_refcases
+from conftest import REFCASES
 from scipy.stats import chi2
 
 from helpers.errors import ParameterError
@@ -79,7 +79,6 @@ def test_missing_reference_stratum_is_an_error():
         expected_counts(local, england.iloc[:3], ["age", "sex"])
 
 
-@needs_refcases
 @pytest.mark.parametrize(
     "rows,refvalue,confidence,suffix",
     [

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
@@ -140,6 +141,14 @@ class Cache:
     def page(self, slug: str, key: str) -> Path:
         return self.folder / f"{slug}.{key[:24]}.html"
 
+    def downloads(self, slug: str, key: str) -> Path:
+        """The folder of the CSVs built with the page at ``key``."""
+        return self.downloads_of(self.page(slug, key))
+
+    @staticmethod
+    def downloads_of(page: Path) -> Path:
+        return page.with_suffix(".downloads")
+
     def result(self, slug: str, key: str) -> Path:
         return self.folder / f"{slug}.{key[:24]}.json"
 
@@ -154,6 +163,8 @@ class Cache:
             return None
         if not stored.get("ok") or not page.exists() or sha256(page) != stored.get("sha256"):
             return None
+        if not self.downloads_of(page).is_dir():
+            return None
         return stored
 
     def store(self, slug: str, key: str, result: Any) -> None:
@@ -164,6 +175,9 @@ class Cache:
         """Delete every entry except the pages in ``keep`` and their results."""
         pages = [Path(p) for p in keep]
         wanted = {p.name for p in pages} | {p.with_suffix(".json").name for p in pages}
+        wanted |= {self.downloads_of(p).name for p in pages}
         for path in self.folder.glob("*.*.*"):
             if path.name not in wanted and path.suffix in (".html", ".json"):
                 path.unlink(missing_ok=True)
+            elif path.name not in wanted and path.suffix == ".downloads" and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)

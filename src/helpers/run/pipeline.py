@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import threading
 import time
@@ -232,7 +233,9 @@ def execute(job: Job, root: str, kernel: str, timeout: int, key: str = "") -> Jo
             kernels.stop_kernel()
     if executed.exists():
         try:
-            report.export_html(executed, page, read_status(paths), job.title)
+            report.export_html(executed, page, read_status(paths), job.title, slug=job.slug,
+                               downloads=store.downloads(job.slug, key), project=paths,
+                               kind=job.kind, alliance=job.parameters.get("alliance"))
         except Exception as exc:  # noqa: BLE001
             error = error or f"export failed: {_describe(exc)}"
     result = JobResult(
@@ -347,11 +350,16 @@ def _apply(reports: Path, plan_: dict[str, Any]) -> None:
     for html_name, cached in plan_["pages"].items():
         if Path(cached).exists():
             files.copy(Path(cached), reports / html_name)
+        built = cache.Cache.downloads_of(Path(cached))
+        if built.is_dir():
+            files.replace_folder(built, reports / report.DOWNLOADS / _slug(html_name))
     report.write_methods(reports, plan_["status"])
-    report.write_index(reports, plan_["status"], plan_["entries"])
+    project = Paths(Path(plan_["root"])) if plan_.get("root") else None
+    report.write_index(reports, plan_["status"], plan_["entries"], project=project)
     report.write_manifest(reports, plan_["manifest"])
     for stale in plan_["remove"]:
         (reports / stale).unlink(missing_ok=True)
+        shutil.rmtree(reports / report.DOWNLOADS / _slug(stale), ignore_errors=True)
     cache.Cache(Path(plan_["cache"])).prune(Path(p) for p in plan_["keep"])
     (reports / PUBLISHING).unlink(missing_ok=True)
 
@@ -439,7 +447,7 @@ def run(
     check_kernel(kernel)
     reports = files.writable_folder(paths.reports)
     with files.run_lock(reports), stopped_by_signal():
-        for folder in (reports, paths.processed, paths.quarantine):
+        for folder in (reports, reports / report.DOWNLOADS, paths.processed, paths.quarantine):
             files.remove_temporary(folder)  # what a killed run was writing
         finish_publishing(reports)
         note_unfinished(reports)
@@ -541,6 +549,7 @@ def _publish_run(paths: Paths, result: RunResult, source: str,
     }
     publish(reports, {"pages": pages, "status": status, "entries": entries,
                       "manifest": manifest, "remove": remove, "cache": str(store.folder),
+                      "root": str(paths.root) if cleaned.ok else None,
                       "keep": [str(p) for p in keep]})
 
 
