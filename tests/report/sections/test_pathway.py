@@ -49,9 +49,10 @@ def context_for(cohort: pd.DataFrame, alliance: str | None) -> Context:
 def test_alliance_section_states_the_gap_only_when_planted(cohort):
     planted, data = cohort
     section = pathway.survival(context_for(data, "Greater Manchester"))
-    overall, gap, note = section.findings
+    overall, gap, ethnic, note = section.findings
     assert "alive one year after diagnosis" in overall and "England's" in overall
     assert "not net survival" in note and "ICSS" in note
+    assert ethnic.startswith("Against White patients in Greater Manchester")
     if planted:
         assert gap.count("the most deprived fare worse") == 2, gap
     else:
@@ -62,14 +63,21 @@ def test_alliance_section_states_the_gap_only_when_planted(cohort):
 
 def test_every_interval_quoted_supports_the_words(cohort):
     _, data = cohort
-    gap = pathway.survival(context_for(data, "Greater Manchester")).findings[1]
-    for part in gap.split("; "):
+    findings = pathway.survival(context_for(data, "Greater Manchester")).findings
+    for part in findings[1].split("; "):
         found = re.search(r"95% CI (-?[\d.]+) to (-?[\d.]+)", part)
         lo, hi = map(float, found.groups())
         if "fare worse" in part:
             assert lo > 0
         elif "no gap" in part:
             assert lo <= 0 <= hi
+    for part in findings[2].rstrip(".").split("; "):
+        for lo, hi in re.findall(r"95% CI (-?[\d.]+) to (-?[\d.]+)", part):
+            lo, hi = float(lo), float(hi)
+            if part.startswith("lower") or "survival is lower" in part:
+                assert hi < 0
+            elif "not distinguishable" in part:
+                assert lo <= 0 <= hi
 
 
 def test_small_groups_are_suppressed_and_never_quoted(planted):

@@ -24,10 +24,12 @@ from helpers.registry import alliances
 from helpers.report import plots, tables
 from helpers.report.context import Context, Section
 from helpers.report.disclosure import footnote, format_count, format_percent, suppress
-from helpers.stats.survival import ICSS_SOURCE, MIN_GROUP_PATIENTS
+from helpers.stats.survival import ICSS_SOURCE, MIN_GROUP_PATIENTS, survival_difference
 
 HORIZON_WORDS = {1: "one year", 5: "five years"}
 HORIZON_LABELS = {1: "1-year", 5: "5-year"}
+REFERENCE_GROUP = "White"
+"""Ethnic groups are compared with the largest group, as in the inequality section."""
 NOT_ESTIMATED = "not estimated"
 """Shown where a figure is not suppressed but cannot be age-standardised (an age group has
 fewer than 10 patients or nobody followed that long)."""
@@ -142,6 +144,32 @@ def _gap_sentence(place: str, gap: pd.DataFrame, rows: pd.DataFrame) -> str:
     return f"Deprivation gap in {place}: " + "; ".join(parts) + "."
 
 
+def _ethnicity_sentence(place: str, rows: pd.DataFrame, horizon: int = 1) -> str:
+    """Each ethnic group's survival against White's, named only where the interval excludes 0."""
+    mine = rows[(rows["place"] == place) & (rows["dimension"] == "ethnicity")
+                & (rows["horizon"] == horizon)].set_index("group")
+    if REFERENCE_GROUP not in mine.index or not _quotable(mine.loc[REFERENCE_GROUP]):
+        return ""
+    ref = mine.loc[REFERENCE_GROUP]
+    lower, higher, unclear = [], [], []
+    for group, row in mine.drop(index=[REFERENCE_GROUP, "Not known"], errors="ignore").iterrows():
+        if not _quotable(row):
+            continue
+        d, lo, hi = survival_difference(
+            pd.Series({"survival": row["value"] / 100, "variance": row["variance"]}),
+            pd.Series({"survival": ref["value"] / 100, "variance": ref["variance"]}))
+        text = f"{group} {100 * d:+.1f} points (95% CI {100 * lo:.1f} to {100 * hi:.1f})"
+        (lower if hi < 0 else higher if lo > 0 else unclear).append(text)
+    if not (lower or higher or unclear):
+        return ""
+    parts = [f"lower for {', '.join(lower)}" if lower else "",
+             f"higher for {', '.join(higher)}" if higher else "",
+             f"not distinguishable from chance for {', '.join(unclear)}" if unclear else ""]
+    return (f"Against White patients in {place}, {HORIZON_WORDS[horizon]} survival is "
+            + "; ".join(p for p in parts if p) + ". Groups with too few patients are not "
+            "compared.")
+
+
 def _years(cohort: pd.DataFrame) -> str:
     first, last = int(cohort["year"].min()), int(cohort["year"].max())
     return str(first) if first == last else f"{first} to {last}"
@@ -161,7 +189,8 @@ def _display(rows: pd.DataFrame) -> pd.DataFrame:
         by = block.set_index("horizon")
         line = {"Place": place, "Breakdown": DIMENSION_LABELS[dim],
                 "Group": tables.IMD_LABELS.get(group, group) if dim == "imd_quintile" else group,
-                "Patients": format_count(by["denominator"].max())}
+                "Patients": format_count(np.nan if by["denominator"].isna().any()
+                                         else by["denominator"].iloc[0])}
         for h in surv.HORIZONS:
             line[f"{HORIZON_LABELS[h]} survival % (95% CI)"] = _cell(by.loc[h])
         out.append(line)
@@ -191,7 +220,7 @@ def survival(ctx: Context) -> Section:
     years = _years(cohort)
     title = f"{ctx.place}: survival by deprivation fifth, diagnosed {years}"
     findings = [_versus_england(ctx.place, rows, years), _gap_sentence(ctx.place, gap, rows),
-                OBSERVED_NOTE]
+                _ethnicity_sentence(ctx.place, rows), OBSERVED_NOTE]
     table = _display(rows)
     note = (footnote() + f" '{NOT_ESTIMATED}': an age group has fewer than "
             f"{MIN_GROUP_PATIENTS} patients, or nobody was followed that long.")
