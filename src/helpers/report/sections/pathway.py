@@ -165,7 +165,8 @@ def _ethnicity_sentence(place: str, rows: pd.DataFrame, horizon: int = 1) -> str
     parts = [f"lower for {', '.join(lower)}" if lower else "",
              f"higher for {', '.join(higher)}" if higher else "",
              f"not distinguishable from chance for {', '.join(unclear)}" if unclear else ""]
-    return (f"Against White patients in {place}, {HORIZON_WORDS[horizon]} survival is "
+    adjective = HORIZON_WORDS[horizon].replace(" years", "-year").replace(" year", "-year")
+    return (f"Against White patients in {place}, {adjective} survival is "
             + "; ".join(p for p in parts if p) + ". Groups with too few patients are not "
             "compared.")
 
