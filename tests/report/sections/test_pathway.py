@@ -114,10 +114,11 @@ def test_timings_name_each_section(planted):
     assert all(t > 0 for t in times.values())
 
 
-def test_without_follow_up_the_report_says_what_is_missing():
+@pytest.mark.parametrize("section", [pathway.survival, pathway.survival_gap_over_time,
+                                     pathway.survival_alliances])
+def test_without_follow_up_the_report_says_what_is_missing_once(section):
     ctx = Context(cube=pd.DataFrame(), status={"source": "public"}, survival=None)
-    for section in (pathway.survival, pathway.survival_gap_over_time,
-                    pathway.survival_alliances):
-        text = section(ctx).findings[0]
-        assert text.startswith("Not shown: the public data hold no follow-up")
-        assert "data/raw/local/" in text
+    text = section(ctx).findings[0]
+    assert text.startswith("Not shown: the public data hold no follow-up")
+    assert "data/raw/local/" in text
+    assert pathway.survival(ctx).findings == []  # said once per report

@@ -45,6 +45,7 @@ OBSERVED_NOTE = (
     "95% intervals on the log(-log) scale, every patient counted until death or the end of "
     "follow-up."
 )
+NOTICE_KEY = ("survival", "all")
 MISSING_NOTE = (
     "Not shown: the {source} data hold no follow-up of patients to death, so survival cannot "
     "be estimated; nothing is estimated in its place. The official public files used here "
@@ -56,8 +57,12 @@ MISSING_NOTE = (
 
 
 def _missing(ctx: Context) -> Section | None:
+    """The plain notice when there is no follow-up (said once per report), else None."""
     if ctx.survival is not None and not ctx.survival.empty:
         return None
+    if NOTICE_KEY in ctx.notices:
+        return Section()
+    ctx.notices.add(NOTICE_KEY)
     return Section(findings=[MISSING_NOTE.format(source=ctx.status.get("source", "these"))])
 
 
