@@ -77,9 +77,14 @@ def kaplan_meier(years: np.ndarray, died: np.ndarray, at: tuple[float, ...],
     if (years < 0).any():
         raise ParameterError("survival times must not be negative")
     # identical (time, death) pairs enter once with their count as weight: the same estimate
-    unique, counts = np.unique(np.column_stack([years, died]), axis=0, return_counts=True)
-    fit = KaplanMeierFitter().fit(unique[:, 0], event_observed=unique[:, 1].astype(bool),
-                                  weights=counts)
+    unique, where = np.unique(years, return_inverse=True)
+    deaths = np.bincount(where, weights=died, minlength=len(unique))
+    censored = np.bincount(where, minlength=len(unique)) - deaths
+    times, event, weight = (np.concatenate(pair) for pair in (
+        (unique, unique), (np.ones(len(unique), bool), np.zeros(len(unique), bool)),
+        (deaths, censored)))
+    keep = weight > 0
+    fit = KaplanMeierFitter().fit(times[keep], event_observed=event[keep], weights=weight[keep])
     table = fit.event_table
     d = table["observed"].to_numpy(dtype=float)
     n = table["at_risk"].to_numpy(dtype=float)

@@ -39,10 +39,14 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
 MOST_DEPRIVED, LEAST_DEPRIVED = "1", "5"
 
 
-def _group_values(cohort: pd.DataFrame, dimension: str) -> pd.Series:
+def _in_group(cohort: pd.DataFrame, dimension: str, group: str) -> np.ndarray:
+    """Which patients belong to ``group`` (compared in the column's own type, no copy)."""
     if dimension == "all":
-        return pd.Series("All", index=cohort.index)
-    return cohort[dimension].astype(str)
+        return np.ones(len(cohort), dtype=bool)
+    column = cohort[dimension]
+    if pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy() == int(group)
+    return (column == group).to_numpy(dtype=bool)
 
 
 def survival_rows(cohort: pd.DataFrame, dimension: str = "all",
@@ -60,13 +64,12 @@ def survival_rows(cohort: pd.DataFrame, dimension: str = "all",
         ``variance`` (of the fraction), ``denominator`` (patients), ``numerator`` (deaths by
         the horizon) and ``at_risk``. Groups with no patients are left out.
     """
-    values = _group_values(cohort, dimension)
     rows = []
     years = cohort["days"].to_numpy(dtype=float) / DAYS_PER_YEAR
     died = cohort["died"].to_numpy(dtype=bool)
     age = cohort["age"].to_numpy(dtype=float)
     for group in groups or BREAKDOWNS[dimension]:
-        mine = (values == group).to_numpy()
+        mine = _in_group(cohort, dimension, group)
         if not mine.any():
             continue
         est = age_standardised(years[mine], died[mine], age[mine], tuple(map(float, horizons)))

@@ -69,7 +69,7 @@ def _missing(ctx: Context) -> Section | None:
 def _cohort(ctx: Context, code: str | None) -> pd.DataFrame:
     """The place's follow-up cohort (``None``: England, everyone)."""
     data = ctx.survival
-    return data if code is None else data[data["alliance_code"].astype(str) == code]
+    return data if code is None else data[(data["alliance_code"] == code).to_numpy(bool)]
 
 
 def _published(rows: pd.DataFrame, margins: list[list[str]]) -> pd.DataFrame:
@@ -288,8 +288,7 @@ def _visible_years(cohort: pd.DataFrame, by_year: pd.DataFrame) -> pd.DataFrame:
 def alliance_rows(ctx: Context) -> pd.DataFrame:
     """Each alliance's and England's survival (all patients) and fifths 1 and 5, disclosed."""
     blocks = []
-    for code, cohort in ctx.survival.groupby(ctx.survival["alliance_code"].astype(str),
-                                             observed=True):
+    for code, cohort in ctx.survival.groupby("alliance_code", observed=True):
         name = alliances.by_code(code).name
         rows = pd.concat([surv.survival_rows(cohort, "all"),
                           surv.survival_rows(cohort, "imd_quintile",
