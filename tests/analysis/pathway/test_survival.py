@@ -67,7 +67,8 @@ def test_gap_is_recovered_within_its_interval(case, horizon):
 
 def test_gap_by_year_has_one_gap_a_year_and_a_trend(case):
     _, cohort, _ = case
-    years, trend = surv.gap_by_year(cohort, horizon=1)
+    years, trend, rows = surv.gap_by_year(cohort, horizon=1)
+    assert len(rows) == 8 and set(rows["group"]) == {"1", "5"}
     assert years["period"].tolist() == [2019, 2020, 2021, 2022]
     assert trend.iloc[0]["trend"] in ("widening", "narrowing", "no clear change")
     assert trend.iloc[0]["periods"] == 4

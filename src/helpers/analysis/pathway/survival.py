@@ -113,26 +113,31 @@ def deprivation_gap(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["horizon", "estimate", "lower", "upper"])
 
 
-def gap_by_year(cohort: pd.DataFrame, horizon: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The deprivation gap at ``horizon`` by year of diagnosis, and its trend.
+def gap_by_year(cohort: pd.DataFrame, horizon: int = 1
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The deprivation gap at ``horizon`` by year of diagnosis, its trend and its inputs.
 
     Returns
     -------
     tuple
-        ``(years, trend)``: ``years`` has ``period``, ``estimate``, ``lower``, ``upper``
+        ``(years, trend, rows)``: ``years`` has ``period``, ``estimate``, ``lower``, ``upper``
         (percentage points) for each year with a gap; ``trend`` is
         :func:`helpers.stats.gap_trend`'s row for it (``slope`` in points per year,
-        ``trend``: widening, narrowing or no clear change), empty with fewer than two years.
+        ``trend``: widening, narrowing or no clear change), empty with fewer than two years;
+        ``rows`` the two fifths' :func:`survival_rows` each year (column ``period``), for
+        disclosure control.
     """
-    blocks = []
+    blocks, inputs = [], []
     for year, rows in cohort.groupby("year", sort=True):
-        gap = deprivation_gap(survival_rows(rows, "imd_quintile", (horizon,),
-                                            (MOST_DEPRIVED, LEAST_DEPRIVED)))
+        fifths = survival_rows(rows, "imd_quintile", (horizon,), (MOST_DEPRIVED, LEAST_DEPRIVED))
+        inputs.append(fifths.assign(period=int(year)))
+        gap = deprivation_gap(fifths)
         gap = gap[np.isfinite(gap["estimate"])]
         if not gap.empty:
             blocks.append(gap.assign(period=int(year)))
+    rows = pd.concat(inputs, ignore_index=True) if inputs else pd.DataFrame()
     if not blocks:
         empty = pd.DataFrame(columns=["period", "estimate", "lower", "upper"])
-        return empty, gap_trend(empty.assign(measure=[]), period="period")
+        return empty, gap_trend(empty.assign(measure=[]), period="period"), rows
     years = pd.concat(blocks, ignore_index=True)[["period", "estimate", "lower", "upper"]]
-    return years, gap_trend(years.assign(measure="d"), period="period")
+    return years, gap_trend(years.assign(measure="d"), period="period"), rows

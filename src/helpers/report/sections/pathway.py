@@ -243,8 +243,8 @@ def survival_gap_over_time(ctx: Context) -> Section:
     if (missing := _missing(ctx)) is not None:
         return missing
     cohort = _cohort(ctx, None if ctx.alliance is None else ctx.code)
-    by_year, trend = surv.gap_by_year(cohort, horizon=1)
-    visible = _visible_years(cohort, by_year)
+    by_year, trend, inputs = surv.gap_by_year(cohort, horizon=1)
+    visible = _visible_years(by_year, inputs)
     if visible.empty:
         return Section(findings=[f"The deprivation gap in survival in {ctx.place} cannot be "
                                  "reported by year: too few patients in a year."])
@@ -274,15 +274,15 @@ def survival_gap_over_time(ctx: Context) -> Section:
     return Section(findings=[sentence, verdict], chart=plots.show(fig, alt))
 
 
-def _visible_years(cohort: pd.DataFrame, by_year: pd.DataFrame) -> pd.DataFrame:
+def _visible_years(by_year: pd.DataFrame, inputs: pd.DataFrame) -> pd.DataFrame:
     """Years whose two fifths both pass disclosure (a gap is never built on hidden figures)."""
-    keep = []
-    for year in by_year["period"]:
-        rows = surv.survival_rows(cohort[cohort["year"] == year], "imd_quintile", (1,),
-                                  (surv.MOST_DEPRIVED, surv.LEAST_DEPRIVED))
-        shown = _published(rows, [["dimension", "horizon"]])
-        keep.append(len(shown) == 2 and not shown["suppressed"].any())
-    return by_year[np.array(keep, dtype=bool)].reset_index(drop=True)
+    if by_year.empty:
+        return by_year
+    shown = _published(inputs, [["period", "dimension", "horizon"]])
+    hidden = set(shown.loc[shown["suppressed"], "period"])
+    counted = shown.groupby("period").size()
+    ok = [year not in hidden and counted.get(year, 0) == 2 for year in by_year["period"]]
+    return by_year[np.array(ok, dtype=bool)].reset_index(drop=True)
 
 
 def alliance_rows(ctx: Context) -> pd.DataFrame:
