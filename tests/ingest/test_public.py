@@ -26,6 +26,8 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("public")
     paths = Paths(root)
     fetch.import_from(REAL, paths.raw_public)
+    paths.processed.mkdir(parents=True, exist_ok=True)
+    (paths.processed / "survival.parquet").write_text("stale: from an earlier record-level run")
     result = public.build(paths)
     cube = pd.read_parquet(paths.processed / "cube.parquet")
     return paths, result, cube
@@ -95,6 +97,8 @@ def test_reports_run_on_public_data(built, monkeypatch):
     assert "SYNTHETIC" not in page
     assert "NHS England Cancer Waiting Times" in page
     assert "Not shown: the public data do not include" in page
+    assert "Not shown: the public data hold no follow-up of patients to death" in page
+    assert not (paths.processed / "survival.parquet").exists()
     early, staged = 7_630, 14_673  # NDRS 2022, Northern, all sites
     assert f"{100 * early / staged:.1f}% (95% CI" in page
     assert (paths.reports / "england.html").exists()

@@ -418,6 +418,7 @@ def test_write(tmp_path):
         "README_SYNTHETIC.txt",
         "SYNTHETIC_activity.parquet",
         "SYNTHETIC_areas.parquet",
+        "SYNTHETIC_follow_up.parquet",
         "SYNTHETIC_referrals.parquet",
         "SYNTHETIC_tumours.parquet",
     ]
@@ -427,6 +428,7 @@ def test_write(tmp_path):
         ("SYNTHETIC_areas.parquet", data.areas),
         ("SYNTHETIC_activity.parquet", data.activity),
         ("SYNTHETIC_referrals.parquet", data.referrals),
+        ("SYNTHETIC_follow_up.parquet", data.follow_up),
     ):
         meta = pq.read_schema(tmp_path / "out" / name).metadata
         assert meta[b"data_status"] == b"SYNTHETIC"

@@ -27,6 +27,7 @@ import pandas as pd
 from helpers.config import SYNTHETIC_LABEL, Paths
 from helpers.cube import build_cube
 from helpers.errors import InputDataError
+from helpers.ingest.follow_up import clean_follow_up
 from helpers.ingest.io import (
     OUT_OF_RANGE,
     SOURCE_ROW,
@@ -363,6 +364,8 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
         "rows_in": referred.rows_in, "kept": referred.kept, "quarantined": referred.quarantined,
         "quarantine_reasons": referred.reasons,
     }
+    follow_up, follow_up_outputs = clean_follow_up(paths, source, tumours, _metadata(status))
+    status["follow_up"] = None if follow_up is None else follow_up.status()
     result.outputs = [
         write_parquet(tumours, out / "tumours.parquet", _metadata(status)),
         write_parquet(areas, out / "areas.parquet", _metadata(status)),
@@ -370,6 +373,7 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
                                  None if referrals is None else out / "referrals.parquet"),
                       out / "cube.parquet", _metadata(status)),
         *referral_outputs,
+        *follow_up_outputs,
         write_quarantine(raw, reasons, paths.quarantine, status["data_status"]),
     ]
     result.outputs += _clean_activity(paths, source, status)

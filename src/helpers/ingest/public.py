@@ -201,7 +201,7 @@ def build(paths: Paths) -> PublicResult:
     }
     out = paths.processed
     meta = {"data_status": status["data_status"], "source": status["source"]}
-    for stale in ("tumours.parquet", "activity.parquet"):
+    for stale in ("tumours.parquet", "activity.parquet", "survival.parquet"):
         (out / stale).unlink(missing_ok=True)
     result.outputs = [
         write_parquet(areas, out / "areas.parquet", meta),

@@ -149,6 +149,26 @@ PROCESSED_REFERRAL_COLUMNS: tuple[str, ...] = (
 )
 """Columns of ``data/processed/referrals.parquet`` (an allow-list: no identifiers pass)."""
 
+RAW_FOLLOW_UP_COLUMNS: dict[str, str] = {
+    "tumour_id": "string",
+    "vital_status": "string",
+    "vital_status_date": "date",
+}
+"""Required columns of a follow-up file (one row per tumour; optional as a whole).
+
+``vital_status`` is ``dead`` or ``alive``; ``vital_status_date`` the date of death, or the
+date the person was last known to be alive (the end of their follow-up)."""
+
+VITAL_STATUSES: tuple[str, ...] = ("alive", "dead")
+
+SURVIVAL_COLUMNS: tuple[str, ...] = (
+    "alliance_code", "alliance", "year", "site", "stage", "age", "sex", "ethnicity",
+    "imd_quintile", "days", "died",
+)
+"""Columns of ``data/processed/survival.parquet``: one row per followed-up tumour, with
+the days from diagnosis to death or censoring and whether it ended in death (no
+identifier, no dates)."""
+
 AGE_BANDS: tuple[str, ...] = ("<50", "50-59", "60-69", "70-79", "80+")
 AGE_BAND_EDGES: tuple[int, ...] = (0, 50, 60, 70, 80, 200)
 

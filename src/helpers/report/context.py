@@ -29,6 +29,7 @@ class Context:
     alliance: alliances.Alliance | None = None
     areas: pd.DataFrame | None = None
     activity: pd.DataFrame | None = None
+    survival: pd.DataFrame | None = None
     notices: set = field(default_factory=set)
 
     @property
@@ -69,7 +70,7 @@ class Context:
 
 
 def load(alliance: alliances.Alliance | None = None, project: Paths | None = None) -> Context:
-    """Read the cube, data status, areas and activity for one alliance (``None``: England).
+    """Read the cube, data status, areas, activity and survival cohort (``None``: England).
 
     The ``alliance`` notebook parameter is validated before it gets here
     (:func:`helpers.run.params.alliance`).
@@ -88,6 +89,7 @@ def load(alliance: alliances.Alliance | None = None, project: Paths | None = Non
         alliance=chosen,
         areas=optional("areas.parquet"),
         activity=optional("activity.parquet"),
+        survival=optional("survival.parquet"),
     )
 
 

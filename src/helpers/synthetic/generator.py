@@ -70,6 +70,7 @@ from helpers.synthetic.placement import place_tumours
 from helpers.synthetic.referrals import build_referrals
 from helpers.synthetic.routes import assign_route
 from helpers.synthetic.staging import assign_stage
+from helpers.synthetic.survival import build_follow_up
 
 DEFAULT_SEED = 20240401
 DEFAULT_YEARS: tuple[int, ...] = (2019, 2020, 2021, 2022)
@@ -83,7 +84,7 @@ DATE_DTYPE = "datetime64[us]"
 
 _STREAMS = (
     "areas", "placement", "demographics", "stage", "route", "dates", "identifiers",
-    "golive", "programmes", "effects", "referrals",
+    "golive", "programmes", "effects", "referrals", "survival",
 )
 
 
@@ -109,6 +110,7 @@ class SyntheticData:
     plant_effects: bool = True
     deprivation_gap: bool = True
     referrals: pd.DataFrame | None = None
+    follow_up: pd.DataFrame | None = None
     _found_by: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
@@ -271,6 +273,7 @@ def generate(
         alliances=tuple(chosen),
         activity=programmes.activity,
         referrals=built,
+        follow_up=build_follow_up(tumours, rng["survival"], deprivation_gap=deprivation_gap),
         plant_effects=bool(plant_effects),
         deprivation_gap=bool(deprivation_gap),
         _found_by=programmes.found_by[row],

@@ -9,12 +9,14 @@ from helpers.config import SYNTHETIC_LABEL
 from helpers.ingest.io import write_parquet
 from helpers.synthetic.generator import SyntheticData
 from helpers.synthetic.profiles import CALIBRATION_SOURCES
+from helpers.synthetic.survival import LIFE_TABLE_SOURCE, SURVIVAL_SOURCE
 
 GENERATOR_NAME = "helpers.synthetic"
 TUMOURS_FILE = f"{SYNTHETIC_LABEL}_tumours.parquet"
 AREAS_FILE = f"{SYNTHETIC_LABEL}_areas.parquet"
 ACTIVITY_FILE = f"{SYNTHETIC_LABEL}_activity.parquet"
 REFERRALS_FILE = f"{SYNTHETIC_LABEL}_referrals.parquet"
+FOLLOW_UP_FILE = f"{SYNTHETIC_LABEL}_follow_up.parquet"
 README_FILE = f"README_{SYNTHETIC_LABEL}.txt"
 
 
@@ -76,6 +78,10 @@ Files:
     (one row per referral, cancer found or not; monthly totals and the share told within
     28 days calibrated on NHS England's Faster Diagnosis Standard data, April 2021 to
     December 2022; earlier months modelled)
+  - {FOLLOW_UP_FILE}: vital status (dead or alive) and its date for every tumour,
+    followed up to 2025-12-31 (helpers.synthetic.survival), calibrated on
+    {SURVIVAL_SOURCE};
+    other-cause deaths from {LIFE_TABLE_SOURCE}
 Parquet schema metadata: data_status={SYNTHETIC_LABEL}, generator={GENERATOR_NAME},
 seed={data.seed}.
 """
@@ -87,7 +93,8 @@ def write(data: SyntheticData, out_dir: Path) -> list[Path]:
     Writes ``SYNTHETIC_tumours.parquet``, ``SYNTHETIC_areas.parquet`` and
     ``SYNTHETIC_activity.parquet`` (schema metadata ``data_status=SYNTHETIC``,
     ``generator=helpers.synthetic``, ``seed``, ``plant_effects``), ``README_SYNTHETIC.txt``
-    and, when the data hold them, ``SYNTHETIC_referrals.parquet``.
+    and, when the data hold them, ``SYNTHETIC_referrals.parquet`` and
+    ``SYNTHETIC_follow_up.parquet``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,4 +107,6 @@ def write(data: SyntheticData, out_dir: Path) -> list[Path]:
     paths[3].write_text(_readme(data), encoding="utf-8")
     if data.referrals is not None:
         paths.append(write_parquet(data.referrals, out_dir / REFERRALS_FILE, metadata))
+    if data.follow_up is not None:
+        paths.append(write_parquet(data.follow_up, out_dir / FOLLOW_UP_FILE, metadata))
     return paths

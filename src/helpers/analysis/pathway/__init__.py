@@ -1,0 +1,1 @@
+"""The patient pathway beyond stage and waits: survival after diagnosis."""
