@@ -252,3 +252,17 @@ def test_the_scan_finds_small_counts_in_every_form():
     found = scan_page(page, "p")
     assert sorted(leak.value for leak in found) == [5, 6, 6]
     assert {leak.kind for leak in found} == {"table 'T'", "alt text"}
+
+
+@pytest.mark.e2e
+def test_every_chart_of_a_small_extract_says_in_words_what_it_shows(small_reports):
+    from report.disclosure_attack import page_texts
+
+    folder, _ = small_reports
+    for page in ("lancashire-and-south-cumbria", "england"):
+        alts = [t for k, t in page_texts((folder / f"{page}.html").read_text(encoding="utf-8"))
+                if k == "alt text"]
+        assert len(alts) >= 5, page
+        for alt in alts:
+            # the title (the finding), then what is plotted or the values themselves
+            assert alt.count(". ") >= 1 and len(alt) > 80, alt[:120]
