@@ -6,7 +6,6 @@ pandas, not from the generator's internals.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -445,12 +444,11 @@ def test_write(tmp_path):
 
 @pytest.mark.slow
 def test_full_default_dataset(tmp_path):
-    start = time.perf_counter()
+    # about 10.5 million urgent referrals (the FDS population) are generated and written too;
+    # how long that takes is measured by `make bench`, not asserted here
     data = generate()
-    write(data, tmp_path)
-    elapsed = time.perf_counter() - start
-    # about 10.5 million urgent referrals (the FDS population) are generated and written too
-    assert elapsed < 120, f"generate + write took {elapsed:.1f} s"
+    written = write(data, tmp_path)
+    assert all(p.stat().st_size > 0 for p in written)
 
     df = data.tumours
     per_year = df["diagnosis_date"].dt.year.value_counts().sort_index()
