@@ -145,6 +145,9 @@ def test_a_cached_page_that_was_altered_is_not_reused(tmp_path):
     store = cache.Cache(tmp_path)
     store.page("x", "k" * 64).write_text("page")
     store.store("x", "k" * 64, Result(True, cache.hashlib.sha256(b"page").hexdigest()))
+    assert store.lookup("x", "k" * 64) is None  # its downloads folder is missing
+    (store.downloads("x", "k" * 64) / "table-01.csv").parent.mkdir()
+    (store.downloads("x", "k" * 64) / "table-01.csv").write_text("a\n1\n")
     assert store.lookup("x", "k" * 64)["ok"]
     assert store.lookup("x", "j" * 64) is None
     store.page("x", "k" * 64).write_text("tampered")
