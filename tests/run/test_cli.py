@@ -97,6 +97,23 @@ def test_a_threshold_below_seven_or_not_a_number_is_refused_in_one_line(value):
     assert len(done.stderr.strip().splitlines()) == 1 and "CAI_SUPPRESSION_THRESHOLD" in done.stderr
 
 
+def test_no_suppression_is_explicit_and_warned_in_every_process(tmp_path):
+    """--no-suppression restarts the command with CAI_NO_SUPPRESSION=1 and warns, in one line."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CAI_HOME": str(tmp_path)}
+    env.pop("CAI_NO_SUPPRESSION", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers.run.cli", "run", "--no-suppression", "--alliance",
+         "Atlantis"], env=env, capture_output=True, text=True, check=False, timeout=120)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert lines[0].startswith("warning: suppression is off")
+    assert len(lines) == 2 and "Atlantis" in lines[1]
+
+
 def test_threshold_settings_read_as_documented():
     from helpers.config import read_threshold
 

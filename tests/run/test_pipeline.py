@@ -91,6 +91,7 @@ def test_index_and_manifest(run):
         assert f'href="{href}"' in index
     manifest = json.loads((paths.reports / "manifest.json").read_text())
     assert manifest["data_status"] == "SYNTHETIC"
+    assert manifest["suppression_threshold"] == 7 and manifest["suppression"] == "on"
     assert manifest["inputs"] and all(len(i["sha256"]) == 64 for i in manifest["inputs"])
     assert {n["parameters"].get("alliance") for n in manifest["notebooks"]} >= set(CHOSEN)
     assert all(n["seconds"] > 0 and n["ok"] for n in manifest["notebooks"])

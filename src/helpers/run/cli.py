@@ -212,17 +212,40 @@ def build_parser() -> argparse.ArgumentParser:
                 help="per-cell execution timeout in seconds",
             )
             p.add_argument("--quiet", action="store_true", help="no progress bar")
+            p.add_argument(
+                "--no-suppression", action="store_true",
+                help="publish small counts unsuppressed: for secure environments only "
+                     "(logged in the manifest and warned on every run)",
+            )
     return parser
+
+
+def without_suppression(argv: Sequence[str]) -> bool:
+    """Restart this command with suppression off when ``--no-suppression`` asks for it.
+
+    The threshold is read once, when :mod:`helpers.config` is imported, by every
+    process of the run (this one, the workers, the kernels): setting
+    ``CAI_NO_SUPPRESSION=1`` and starting afresh keeps them all agreeing.
+    Returns False when nothing needs doing (the flag absent, or already applied).
+    """
+    if "--no-suppression" not in argv or os.environ.get("CAI_NO_SUPPRESSION") == "1":
+        return False
+    os.environ["CAI_NO_SUPPRESSION"] = "1"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "helpers.run.cli", *argv])
+    return True  # pragma: no cover - execv does not return
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``alliances`` command."""
     args = build_parser().parse_args(argv)
+    without_suppression(sys.argv[1:] if argv is None else list(argv))
     try:
         check_settings()
         if SUPPRESSION_THRESHOLD == 0:
-            print("warning: CAI_NO_SUPPRESSION=1: small counts are NOT suppressed; for secure "
-                  "environments only", file=sys.stderr)
+            print("warning: suppression is off (--no-suppression or CAI_NO_SUPPRESSION=1): small "
+                  "counts are NOT suppressed; for secure environments only", file=sys.stderr)
         return args.func(args)
     except InsightsError as err:
         print(f"error: {one_line(str(err))}", file=sys.stderr)

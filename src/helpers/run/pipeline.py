@@ -44,7 +44,7 @@ from typing import Any
 import pandas as pd
 
 from helpers import files
-from helpers.config import KERNEL_NAME, Paths
+from helpers.config import KERNEL_NAME, SUPPRESSION_THRESHOLD, Paths
 from helpers.errors import InputDataError, InsightsError, RunInterrupted, public_message
 from helpers.ingest.clean import clean, raw_tumour_files, read_status
 from helpers.ingest.io import sha256
@@ -539,6 +539,8 @@ def _publish_run(paths: Paths, result: RunResult, source: str,
         "kernel": kernel,
         "jobs": jobs,
         "timeout_seconds": timeout,
+        "suppression_threshold": SUPPRESSION_THRESHOLD,
+        "suppression": "on" if SUPPRESSION_THRESHOLD else "OFF (--no-suppression)",
         "packages": report.package_versions(),
         "total_seconds": result.seconds,
         "this_run": [r.html for r in result.results],
