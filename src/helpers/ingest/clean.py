@@ -27,6 +27,7 @@ import pandas as pd
 from helpers.config import SYNTHETIC_LABEL, Paths
 from helpers.cube import build_cube
 from helpers.errors import InputDataError
+from helpers.files import write_text
 from helpers.ingest.follow_up import clean_follow_up
 from helpers.ingest.io import (
     OUT_OF_RANGE,
@@ -378,7 +379,7 @@ def clean(paths: Paths, source: str = "synthetic") -> CleanResult:
     ]
     result.outputs += _clean_activity(paths, source, status)
     status_path = out / "data_status.json"
-    status_path.write_text(json.dumps(status, indent=2))
+    write_text(status_path, json.dumps(status, indent=2))
     result.outputs.append(status_path)
     return result
 

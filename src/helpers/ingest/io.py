@@ -439,8 +439,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """Write a CSV meant for people (opened in spreadsheets): formulas neutralised."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    neutralise_formulas(df).to_csv(path, index=False)
+    with files.atomic_path(path) as tmp:
+        neutralise_formulas(df).to_csv(tmp, index=False)
     return path
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from helpers import files
 from helpers.config import Paths
 from helpers.cube import CUBE_COLUMNS, ENGLAND_CODE
 from helpers.errors import InputDataError
@@ -216,7 +217,7 @@ def build(paths: Paths) -> PublicResult:
     write_csv(held, held_path)
     write_csv(unmapped, paths.quarantine / "unmapped_providers.csv")
     status["quarantined_values"] = result.quarantined
-    (out / "data_status.json").write_text(json.dumps(status, indent=2))
+    files.write_text(out / "data_status.json", json.dumps(status, indent=2))
     result.outputs += [held_path, out / "data_status.json"]
     return result
 
