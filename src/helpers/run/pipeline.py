@@ -523,8 +523,11 @@ def _publish_run(paths: Paths, result: RunResult, source: str,
     entries = [{**asdict(r), "run_at": result.finished_at} for r in result.results]
     if selected is not None:
         entries = _keep_earlier_reports(reports, entries)
-    listed = {e["html"] for e in entries if e["ok"]}
-    pages = {r.html: str(store.page(_slug(r.html), r.key)) for r in result.results if r.ok}
+    # a failed notebook's page is published too: it shows the one-line reason, never a
+    # traceback (report.export.one_line_errors), and the index marks it failed
+    pages = {r.html: str(store.page(_slug(r.html), r.key)) for r in result.results
+             if r.ok or store.page(_slug(r.html), r.key).exists()}
+    listed = {e["html"] for e in entries if e["ok"]} | set(pages)
     keep = [store.page(_slug(e["html"]), e["key"]) for e in entries if e["ok"] and e.get("key")]
     remove = sorted(p.name for p in reports.glob("*.html")
                     if p.name not in listed | {"index.html", "methods.html"})
