@@ -33,7 +33,14 @@ reports: kernel
 lint: install
 	$(BIN)/ruff check src tests benchmarks notebooks
 
-test: kernel lint
+# axe-core (pinned in package-lock.json) for the browser tests' accessibility checks; without npm
+# or Chromium (/usr/bin/chromium, from Debian) the browser tests skip and say why.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the browser tests will skip"; fi
+
+test: kernel lint $(AXE)
 	$(BIN)/python -m pytest
 
 bench: kernel
