@@ -109,3 +109,26 @@ def test_as_category_sorts_and_drops_unused_like_text():
     assert list(out.cat.categories) == ["a", "b"] and out.tolist() == ["b", "a", "b"]
     text = io.as_category(pd.Series(["b", "a", "b"]))
     assert list(text.cat.categories) == ["a", "b"] and text.tolist() == ["b", "a", "b"]
+
+
+def test_source_files_finds_each_kind_by_source(tmp_path):
+    """Synthetic: parquet only; local: csv and parquet, any case; an unknown source is refused."""
+    from helpers.config import Paths
+    from helpers.errors import InputDataError
+    from helpers.ingest.io import source_files
+
+    paths = Paths(tmp_path)
+    paths.raw_synthetic.mkdir(parents=True)
+    paths.raw_local.mkdir(parents=True)
+    for name in ("SYNTHETIC_referrals.parquet", "SYNTHETIC_referrals.csv", "x_tumours.parquet"):
+        (paths.raw_synthetic / name).write_text("")
+    for name in ("b_referrals.CSV", "a_referrals.parquet", "referrals.txt", "c_follow_up.csv"):
+        (paths.raw_local / name).write_text("")
+    assert [p.name for p in source_files(paths, "synthetic", "referrals")] == [
+        "SYNTHETIC_referrals.parquet"]
+    assert [p.name for p in source_files(paths, "local", "referrals")] == [
+        "a_referrals.parquet", "b_referrals.CSV"]
+    assert [p.name for p in source_files(paths, "local", "follow_up")] == ["c_follow_up.csv"]
+    assert source_files(paths, "local", "activity") == []
+    with pytest.raises(InputDataError, match="unknown source 'public'"):
+        source_files(paths, "public", "referrals")

@@ -53,6 +53,7 @@ from helpers.ingest.io import (
     quarantine_view,
     read_table,
     safe_examples,
+    source_files,
     write_parquet,
     write_quarantine_csv,
 )
@@ -85,19 +86,11 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01(?:[T ]00:00(?::00)?)?)?$")
 
 
 def activity_files(paths: Paths, source: str) -> list[Path]:
-    """Return the activity files of ``source`` (may be none: activity is optional).
+    """Return the activity files of ``source`` (``*activity*``); activity is optional.
 
-    ``"synthetic"``: ``data/raw/synthetic/*activity*.parquet``; ``"local"``:
-    ``data/raw/local/*activity*.csv`` and ``*.parquet``.
+    See :func:`helpers.ingest.io.source_files`.
     """
-    if source == "synthetic":
-        return sorted(paths.raw_synthetic.glob("*activity*.parquet"))
-    if source == "local":
-        return sorted(
-            p for p in paths.raw_local.glob("*activity*")
-            if p.suffix.lower() in (".csv", ".parquet")
-        )
-    raise ParameterError(f"unknown source {source!r}; choose 'synthetic' or 'local'")
+    return source_files(paths, source, "activity")
 
 
 def _parse_count(df: pd.DataFrame, path: Path) -> pd.Series:

@@ -22,7 +22,6 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.config import Paths
-from helpers.errors import InputDataError
 from helpers.ingest.io import (
     check_columns,
     count_reasons,
@@ -30,6 +29,7 @@ from helpers.ingest.io import (
     quarantine_view,
     read_table,
     sha256,
+    source_files,
     write_parquet,
     write_quarantine_csv,
 )
@@ -61,13 +61,11 @@ class FollowUpResult:
 
 
 def follow_up_files(paths: Paths, source: str) -> list[Path]:
-    """Return the follow-up files of ``source`` (``*follow_up*.csv|parquet``); may be empty."""
-    if source == "synthetic":
-        return sorted(paths.raw_synthetic.glob("*follow_up*.parquet"))
-    if source == "local":
-        return sorted(p for p in paths.raw_local.glob("*follow_up*")
-                      if p.suffix.lower() in (".csv", ".parquet"))
-    raise InputDataError(paths.raw, f"unknown source {source!r}; choose synthetic or local")
+    """Return the follow-up files of ``source`` (``*follow_up*``); may be empty.
+
+    See :func:`helpers.ingest.io.source_files`.
+    """
+    return source_files(paths, source, "follow_up")
 
 
 def read_follow_up(files: list[Path]) -> pd.DataFrame:

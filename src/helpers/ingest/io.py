@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import files
+from helpers.config import Paths
 from helpers.errors import InputDataError, rows_text
 from helpers.registry import alliances
 from helpers.registry.schema import (
@@ -50,6 +51,25 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 MAX_FIELD = 100_000
 """Longest field (characters) a CSV may hold; a longer one is refused (the file is not a table)."""
+
+
+def source_files(paths: Paths, source: str, kind: str) -> list[Path]:
+    """Return the ``*<kind>*`` record-level files of ``source``, sorted (may be none).
+
+    ``"synthetic"``: ``data/raw/synthetic/*<kind>*.parquet``; ``"local"``:
+    ``data/raw/local/*<kind>*.csv`` and ``*.parquet``.
+
+    Raises
+    ------
+    InputDataError
+        ``source`` is neither synthetic nor local.
+    """
+    if source == "synthetic":
+        return sorted(paths.raw_synthetic.glob(f"*{kind}*.parquet"))
+    if source == "local":
+        return sorted(p for p in paths.raw_local.glob(f"*{kind}*")
+                      if p.suffix.lower() in (".csv", ".parquet"))
+    raise InputDataError(paths.raw, f"unknown source {source!r}; choose synthetic or local")
 
 
 def read_table(path: Path) -> pd.DataFrame:

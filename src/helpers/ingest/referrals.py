@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from helpers.config import Paths
-from helpers.errors import InputDataError
 from helpers.ingest.io import (
     as_category,
     check_columns,
@@ -30,6 +29,7 @@ from helpers.ingest.io import (
     per_value,
     quarantine_view,
     read_table,
+    source_files,
     write_parquet,
     write_quarantine_csv,
 )
@@ -71,13 +71,11 @@ class ReferralResult:
 
 
 def referral_files(paths: Paths, source: str) -> list[Path]:
-    """Return the referrals files of ``source`` (``*referrals*.csv|parquet``); may be empty."""
-    if source == "synthetic":
-        return sorted(paths.raw_synthetic.glob("*referrals*.parquet"))
-    if source == "local":
-        return sorted(p for p in paths.raw_local.glob("*referrals*")
-                      if p.suffix.lower() in (".csv", ".parquet"))
-    raise InputDataError(paths.raw, f"unknown source {source!r}; choose synthetic or local")
+    """Return the referrals files of ``source`` (``*referrals*``); may be empty.
+
+    See :func:`helpers.ingest.io.source_files`.
+    """
+    return source_files(paths, source, "referrals")
 
 
 def parse_referrals(df: pd.DataFrame, path: Path) -> pd.DataFrame:
