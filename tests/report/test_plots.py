@@ -96,3 +96,19 @@ def test_charts_are_saved_as_palette_pngs_at_the_house_resolution():
     assert image.mode == "P"  # 256-colour palette
     assert image.size[0] == round(width * plots.DPI)
     plots.discard(fig)
+
+
+def test_a_ranking_of_all_alliances_keeps_its_longest_name_and_title_inside():
+    """The England ranking's real case: 20 rows, the longest alliance name, a findings title."""
+    names = ["Somerset, Wiltshire, Avon and Gloucestershire"] + [f"Alliance {i}" for i in range(19)]
+    rows = pd.DataFrame({"name": names, "value": [56.0] * 20, "lower": [55.0] * 20,
+                         "upper": [57.0] * 20})
+    fig = plots.dots(rows, category="name", xlabel="% diagnosed at stage 1 or 2", source="s",
+                     title="Early stage (1-2): 2 alliances above England's 56.0% beyond chance, "
+                           "0 below (2022)")
+    fig.canvas.draw()
+    renderer, box, ax = fig.canvas.get_renderer(), fig.bbox, fig.axes[0]
+    for text in [ax.title, *ax.get_yticklabels()]:
+        extent = text.get_window_extent(renderer)
+        assert extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1, text.get_text()[:40]
+    plots.discard(fig)

@@ -55,7 +55,7 @@ DPI = 100
 """Pixels per inch of the embedded PNG: an 8-inch chart is 800 px, the width of the page."""
 SOURCE_BAND = 0.3
 """Height in inches kept free at the bottom of every figure for the source line (and note)."""
-TITLE_CHARS_PER_INCH = 11
+TITLE_CHARS_PER_INCH = 9
 """Wrap titles at about this many characters per inch of the axes' width (12 pt bold)."""
 
 Figure = plt.Figure
@@ -115,7 +115,7 @@ def fixed_margins(fig: plt.Figure, ax: plt.Axes, title: str, xlabel: str, ylabel
     ylabel = textwrap.fill(ylabel, int(max(height - 1.4, 1.5) / CHAR_WIDTH)) if ylabel else ""
     left = 0.3 + CHAR_WIDTH * max((len(t) for t in _tick_texts(ax.yaxis)), default=2)
     left = min(left + LINE_HEIGHT["label"] * (ylabel.count("\n") + 1 if ylabel else 0),
-               0.45 * width)
+               0.6 * width)
     right = 0.25 + (0.65 if len(fig.axes) > 1 else 0.0)  # a colour bar's labels
     inside = width - left - right
     title = textwrap.fill(title, int(inside * TITLE_CHARS_PER_INCH))
