@@ -224,14 +224,19 @@ def canonicalise(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def read_tumours(files: list[Path]) -> pd.DataFrame:
-    """Read, check and type every tumour file; resolve alliances to CAL24 codes."""
+def read_typed(files: list[Path], columns: dict[str, str]) -> pd.DataFrame:
+    """Read every file, check it has ``columns`` and give them their types; one table."""
     frames = []
     for path in files:
         df = read_table(path)
-        check_columns(df, path, RAW_TUMOUR_COLUMNS)
-        frames.append(parse_types(df, path, RAW_TUMOUR_COLUMNS))
-    df = pd.concat(frames, ignore_index=True)
+        check_columns(df, path, columns)
+        frames.append(parse_types(df, path, columns))
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_tumours(files: list[Path]) -> pd.DataFrame:
+    """Read, check and type every tumour file; resolve alliances to CAL24 codes."""
+    df = read_typed(files, RAW_TUMOUR_COLUMNS)
     df["alliance_code"] = per_value(df["alliance"], alliances.resolve_codes)
     return df
 

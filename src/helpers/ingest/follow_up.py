@@ -23,11 +23,9 @@ import pandas as pd
 
 from helpers.config import Paths
 from helpers.ingest.io import (
-    check_columns,
     count_reasons,
     join_reasons,
     quarantine_view,
-    read_table,
     sha256,
     source_files,
     write_parquet,
@@ -70,14 +68,9 @@ def follow_up_files(paths: Paths, source: str) -> list[Path]:
 
 def read_follow_up(files: list[Path]) -> pd.DataFrame:
     """Read, check and type every follow-up file (``vital_status`` lower-cased)."""
-    from helpers.ingest.clean import parse_types
+    from helpers.ingest.clean import read_typed  # clean imports this module
 
-    frames = []
-    for path in files:
-        df = read_table(path)
-        check_columns(df, path, RAW_FOLLOW_UP_COLUMNS)
-        frames.append(parse_types(df, path, RAW_FOLLOW_UP_COLUMNS))
-    raw = pd.concat(frames, ignore_index=True)
+    raw = read_typed(files, RAW_FOLLOW_UP_COLUMNS)
     raw["vital_status"] = raw["vital_status"].str.lower()
     return raw
 
